@@ -1,0 +1,28 @@
+import type { Config } from 'jest';
+
+// Tests run against the TypeScript sources (not dist) as native ESM, because got-scraping,
+// proxy-chain and puppeteer-core are ESM-only. Workspace packages are mapped to their src.
+const config: Config = {
+    testEnvironment: 'node',
+    roots: ['<rootDir>/packages', '<rootDir>/examples'],
+    testMatch: ['**/test/**/*.test.ts'],
+    extensionsToTreatAsEsm: ['.ts'],
+    transform: {
+        '^.+\\.ts$': [
+            '@swc/jest',
+            {
+                jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+                module: { type: 'es6' },
+            },
+        ],
+    },
+    moduleNameMapper: {
+        '^@sessionkit/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+        '^(\\.{1,2}/.*)\\.js$': '$1',
+    },
+    testTimeout: 30_000,
+    maxWorkers: 2,
+    modulePathIgnorePatterns: ['<rootDir>/packages/.*/dist/'],
+};
+
+export default config;
