@@ -20,6 +20,7 @@ const config: Config = {
         '^@sessionkit/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
         '^(\\.{1,2}/.*)\\.js$': '$1',
     },
+    setupFiles: ['<rootDir>/test/jest-setup.ts'],
     testTimeout: 30_000,
     maxWorkers: 2,
     modulePathIgnorePatterns: ['<rootDir>/packages/.*/dist/'],

@@ -1,1 +1,1 @@
-export {};
+export { CheerioCrawler, type CheerioCrawlerOptions, type CheerioCrawlingContext, type EnqueueLinksOptions } from './cheerio-crawler.js';

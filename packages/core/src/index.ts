@@ -1,1 +1,46 @@
-export {};
+export * from './errors.js';
+export { Log, type LogLevel, type LogSink } from './log.js';
+export * from './cookies.js';
+export {
+    Session,
+    type SessionOptions,
+    type SessionState,
+    type SessionLimits,
+    type SessionOwner,
+    type RetireReason,
+    type PuppeteerCookieParam,
+    RETIRE_REASONS,
+    DEFAULT_SESSION_LIMITS,
+    toPuppeteerCookieParam,
+} from './session.js';
+export {
+    ProxyConfiguration,
+    type ProxyConfigurationOptions,
+    type ProxyInfo,
+    type ProxyStats,
+    type ProxyHealthState,
+    toProxyInfo,
+} from './proxy.js';
+export {
+    SessionPool,
+    SessionLease,
+    openSessionPool,
+    redactProxyUrl,
+    type SessionPoolOptions,
+    type SessionPoolStats,
+    type SessionPoolEvents,
+    type AcquireOptions,
+    type ResponseVerdict,
+    type CreateSessionFunctionOptions,
+} from './pool.js';
+export { type SessionStore, type PersistedPoolState, MemorySessionStore, FileSessionStore, type FileSessionStoreOptions, STATE_FORMAT, STATE_VERSION } from './store.js';
+export { parseRetryAfterMs, backoffMs } from './retry-after.js';
+export {
+    checkBoolean,
+    checkFunction,
+    checkKnownKeys,
+    checkNumber,
+    checkObject,
+    checkStatusCodes,
+    checkString,
+} from './validate.js';

@@ -1,1 +1,10 @@
-export {};
+export { HttpCrawler, HttpAdapter, type HttpCrawlerOptions, type HttpCrawlingContext, HTTP_CRAWLER_OPTION_KEYS } from './http-crawler.js';
+export {
+    sendRequest,
+    sendSessionRequest,
+    buildSessionRequestOptions,
+    type SendRequestOptions,
+    type SendRequestContext,
+    type SessionRequestInput,
+} from './send-request.js';
+export { createSessionCookieJar, mergeCookieHeaders, parseCookieHeader, type GotCookieJar } from './session-cookie-jar.js';

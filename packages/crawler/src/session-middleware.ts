@@ -1,0 +1,172 @@
+import type { Session, SessionLease, SessionPool } from '@sessionkit/core';
+import { HttpStatusError, RateLimitedError, RequestTimeoutError, SessionBlockedError } from './errors.js';
+import type { Request } from './request.js';
+import type { CrawlerAdapter, CrawlingContext, NavigationHook, RequestHandler } from './types.js';
+
+/** How one attempt ended, for the crawler to decide what happens to the request. */
+export type AttemptOutcome =
+    | { kind: 'success' }
+    /** The session was blocked: retry at once with another session. */
+    | { kind: 'sessionBlocked'; error: Error }
+    /** Rate limited: the session and its route cool down; retry later. */
+    | { kind: 'rateLimited'; error: Error }
+    /** Anything else: spend a retry. */
+    | { kind: 'error'; error: Error };
+
+export interface SessionMiddlewareOptions<Context extends CrawlingContext> {
+    pool: SessionPool | undefined;
+    adapter: CrawlerAdapter<Context> | undefined;
+    requestHandler: RequestHandler<Context>;
+    preNavigationHooks: NavigationHook<Context>[];
+    postNavigationHooks: NavigationHook<Context>[];
+    requestHandlerTimeoutMs: number;
+    /** Status codes (besides 5xx) that count as errors. */
+    additionalHttpErrorStatusCodes: readonly number[];
+    /** Status codes that never count as errors or blocks (content, e.g. a 403 page you want). */
+    ignoreHttpErrorStatusCodes: readonly number[];
+    /** Builds the context for a request and its lease (the crawler's and the adapter's fields). */
+    createContext(request: Request, lease: SessionLease | undefined): Promise<Context> | Context;
+    /** Called with every navigation status code (for stats). */
+    onNavigation?(statusCode: number, verdict: 'ok' | 'blocked' | 'rateLimited' | 'error'): void;
+}
+
+/**
+ * The session lifecycle, one request attempt at a time. Every crawler type runs through it:
+ *
+ *  1. acquire   lease a session from the pool (pinned when `request.sessionId` is set)
+ *  2. context   build the handler context (crawler + adapter fields)
+ *  3. apply     adapter.applySession: cookies, headers, proxy onto the request
+ *  4. navigate  pre-navigation hooks → adapter.navigate → post-navigation hooks
+ *  5. judge     status code: blocked → retire + rotate; rate limit → cool down + retry later;
+ *               5xx (and additionalHttpErrorStatusCodes) → error
+ *  6. handle    the user's requestHandler, bounded by requestHandlerTimeoutSecs
+ *  7. mark      a session retired by the handler rotates the request; otherwise markGood, unless
+ *               the handler already judged the session (its verdict wins; never marked twice);
+ *               on an error, markBad unless the session was already judged during the attempt
+ *  8. save      adapter.saveCookies (also after errors, while the session lives)
+ *  9. release   adapter.cleanup, then the lease goes back to the pool
+ */
+export class SessionMiddleware<Context extends CrawlingContext> {
+    /** The pool leases come from; the crawler swaps it when a new run gets a fresh pool. */
+    pool: SessionPool | undefined;
+
+    constructor(private readonly options: SessionMiddlewareOptions<Context>) {
+        this.pool = options.pool;
+    }
+
+    async run(request: Request): Promise<AttemptOutcome> {
+        const { pool } = this;
+        const { adapter } = this.options;
+        let lease: SessionLease | undefined;
+        let context: Context | undefined;
+        let session: Session | undefined;
+        let marksAtStart = 0;
+        try {
+            // 1. acquire
+            if (pool) {
+                lease = await pool.acquire(request.sessionId !== undefined ? { sessionId: request.sessionId } : {});
+                session = lease.session;
+                marksAtStart = session.markCount;
+            }
+            // 2. context
+            context = await this.options.createContext(request, lease);
+            // 3. apply
+            if (session && adapter?.applySession) await adapter.applySession(context);
+            // 4. navigate
+            if (adapter) {
+                for (const hook of this.options.preNavigationHooks) await hook(context);
+                context.navigation = await adapter.navigate(context);
+                request.loadedUrl = context.navigation.url;
+                for (const hook of this.options.postNavigationHooks) await hook(context);
+                // 5. judge
+                this.judgeNavigation(context, session);
+            }
+            // 6. handle
+            await this.runHandler(context);
+            // 7. mark
+            if (session) {
+                if (session.retired) throw new SessionBlockedError(`The request handler retired session ${session.id}${describeStatus(context)}.`);
+                if (session.markCount === marksAtStart) session.markGood();
+            }
+            // 8. save
+            if (session && !session.retired && adapter?.saveCookies) await adapter.saveCookies(context);
+            return { kind: 'success' };
+        } catch (caught) {
+            const error = toError(caught);
+            if (session && !session.retired) {
+                if (context && adapter?.saveCookies) {
+                    const saving = context;
+                    await Promise.resolve()
+                        .then(() => adapter.saveCookies!(saving))
+                        .catch((saveError: unknown) => saving.log.debug(`Saving cookies failed: ${toError(saveError).message}`));
+                }
+                if (!(error instanceof SessionBlockedError) && !(error instanceof RateLimitedError) && session.markCount === marksAtStart) {
+                    session.markBad();
+                }
+            }
+            if (error instanceof SessionBlockedError || (session?.retired && !(error instanceof RateLimitedError))) {
+                return { kind: 'sessionBlocked', error };
+            }
+            if (error instanceof RateLimitedError) return { kind: 'rateLimited', error };
+            return { kind: 'error', error };
+        } finally {
+            // 9. release
+            if (context && adapter?.cleanup) {
+                try {
+                    await adapter.cleanup(context);
+                } catch (error) {
+                    context.log.debug(`Adapter cleanup failed: ${toError(error).message}`);
+                }
+            }
+            lease?.release();
+        }
+    }
+
+    private judgeNavigation(context: Context, session: Session | undefined): void {
+        const { statusCode, headers, url } = context.navigation!;
+        const { pool } = this;
+        const { onNavigation } = this.options;
+        if (this.options.ignoreHttpErrorStatusCodes.includes(statusCode)) {
+            onNavigation?.(statusCode, 'ok');
+            return;
+        }
+        const verdict = pool ? pool.classifyResponse(statusCode, headers) : { kind: 'ok' as const };
+        if (verdict.kind === 'blocked') {
+            onNavigation?.(statusCode, 'blocked');
+            session?.retire('blocked');
+            throw new SessionBlockedError(`${url} answered HTTP ${statusCode}: session ${session?.id ?? '(none)'} is blocked.`, statusCode);
+        }
+        if (verdict.kind === 'rateLimited') {
+            onNavigation?.(statusCode, 'rateLimited');
+            session?.coolDown(verdict.retryAfterMs, statusCode);
+            throw new RateLimitedError(statusCode, verdict.retryAfterMs, url);
+        }
+        if (statusCode >= 500 || this.options.additionalHttpErrorStatusCodes.includes(statusCode)) {
+            onNavigation?.(statusCode, 'error');
+            throw new HttpStatusError(statusCode, url);
+        }
+        onNavigation?.(statusCode, 'ok');
+    }
+
+    private async runHandler(context: Context): Promise<void> {
+        const timeoutMs = this.options.requestHandlerTimeoutMs;
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new RequestTimeoutError('The request handler', timeoutMs / 1000)), timeoutMs);
+        });
+        try {
+            await Promise.race([Promise.resolve().then(() => this.options.requestHandler(context)), timeout]);
+        } finally {
+            clearTimeout(timer);
+        }
+    }
+}
+
+function describeStatus(context: CrawlingContext): string {
+    return context.navigation ? ` (page answered HTTP ${context.navigation.statusCode})` : '';
+}
+
+export function toError(value: unknown): Error {
+    if (value instanceof Error) return value;
+    return new Error(typeof value === 'string' ? value : `Non-error thrown: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,69 @@
+import type { Log, ProxyInfo, Session, SessionPool } from '@sessionkit/core';
+import type { Request, RequestLike } from './request.js';
+import type { AddRequestsResult } from './request-queue.js';
+
+/** What a navigation learned: the status, the headers and the URL after redirects. */
+export interface NavigationResult {
+    statusCode: number;
+    headers: Record<string, string | string[] | undefined>;
+    /** Final URL, after redirects. */
+    url: string;
+}
+
+/** What the crawler offers to the code running inside a request. */
+export interface CrawlerHandle {
+    readonly log: Log;
+    readonly sessionPool: SessionPool | undefined;
+    addRequests(requests: Iterable<RequestLike>): Promise<AddRequestsResult>;
+}
+
+/** The object every handler receives. Adapters extend it (`body`, `$`, `page`, …). */
+export interface CrawlingContext {
+    request: Request;
+    /** The leased session; undefined when `useSessionPool` is false. */
+    session: Session | undefined;
+    /** The proxy of this request (the session's proxy when sessions are on). */
+    proxyInfo: ProxyInfo | undefined;
+    /** Set by the middleware once the adapter has navigated. */
+    navigation: NavigationResult | undefined;
+    log: Log;
+    crawler: CrawlerHandle;
+    /** Shortcut for `crawler.addRequests`. */
+    addRequests(requests: Iterable<RequestLike>): Promise<AddRequestsResult>;
+}
+
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The contract between the session middleware and a crawler type. The middleware owns the lifecycle
+ * (lease, judge, mark, release); an adapter only knows how to talk to its client. See docs/adapters.md.
+ */
+export interface CrawlerAdapter<Context extends CrawlingContext = CrawlingContext> {
+    /** Shown in logs and stats. */
+    readonly name: string;
+    /** Stage "apply": put the session on the request (cookies, headers, proxy). Skipped without a session. */
+    applySession?(context: Context): Awaitable<void>;
+    /** Stage "navigate": perform the request. Store Set-Cookie of every hop in the session if the client sees them. */
+    navigate(context: Context): Promise<NavigationResult>;
+    /** Stage "save cookies": after the handler, copy cookies the client holds (a browser) back to the session. */
+    saveCookies?(context: Context): Awaitable<void>;
+    /** Always runs at the end of an attempt, success or not: close pages, free sockets. */
+    cleanup?(context: Context): Awaitable<void>;
+    /** A session left the pool: free what the adapter keeps for it (e.g. a browser context). */
+    onSessionRetired?(session: Session): Awaitable<void>;
+    /** The crawl is over: close browsers, agents. */
+    dispose?(): Promise<void>;
+}
+
+export type RequestHandler<Context extends CrawlingContext> = (context: Context) => Awaitable<void>;
+
+export interface FailedRequestContext {
+    request: Request;
+    session: Session | undefined;
+    log: Log;
+    error: Error;
+}
+
+export type FailedRequestHandler = (context: FailedRequestContext, error: Error) => Awaitable<void>;
+
+export type NavigationHook<Context extends CrawlingContext> = (context: Context) => Awaitable<void>;

@@ -1,0 +1,126 @@
+import { InvalidOptionError, checkBoolean, checkNumber, checkObject } from '@sessionkit/core';
+import {
+    BasicCrawler,
+    type BasicCrawlerOptions,
+    type CrawlerAdapter,
+    type CrawlingContext,
+    type NavigationResult,
+} from '@sessionkit/crawler';
+import type { Response } from 'got-scraping';
+import { type SendRequestOptions, sendSessionRequest } from './send-request.js';
+
+export interface HttpCrawlingContext extends CrawlingContext {
+    /** The got-scraping response of the navigation (set once navigated). */
+    response: Response<string> | undefined;
+    /** The response body as text ('' before navigation). */
+    body: string;
+    /** Content-Type without parameters, lowercased. */
+    contentType: string | undefined;
+    /** Another request as this session (same cookies, proxy and headers); it is not judged automatically. */
+    sendRequest(overrides?: SendRequestOptions): Promise<Response<string>>;
+}
+
+export interface HttpCrawlerOptions<Context extends HttpCrawlingContext = HttpCrawlingContext> extends BasicCrawlerOptions<Context> {
+    /** Timeout of one navigation (all redirect hops). Default 30. */
+    navigationTimeoutSecs?: number;
+    /** Generate browser-like headers (consistent per session). Default true. */
+    useHeaderGenerator?: boolean;
+    headerGeneratorOptions?: Record<string, unknown>;
+    /** Extra got-scraping options for every navigation. */
+    requestOptions?: SendRequestOptions;
+}
+
+export const HTTP_CRAWLER_OPTION_KEYS = ['navigationTimeoutSecs', 'useHeaderGenerator', 'headerGeneratorOptions', 'requestOptions'] as const;
+
+/** The got-scraping side of the session lifecycle. Cookies travel through the session jar on every hop. */
+export class HttpAdapter<Context extends HttpCrawlingContext> implements CrawlerAdapter<Context> {
+    readonly name: string;
+
+    constructor(
+        name: string,
+        private readonly settings: {
+            timeoutMs: number;
+            persistCookiesPerSession: boolean;
+            requestOptions: SendRequestOptions;
+            afterNavigation: (context: Context) => void;
+        },
+    ) {
+        this.name = name;
+    }
+
+    // Cookies go on per hop through the session jar, so "apply" has nothing to do up front.
+
+    async navigate(context: Context): Promise<NavigationResult> {
+        const { request } = context;
+        const response = await sendSessionRequest({
+            url: request.url,
+            method: request.method,
+            headers: request.headers,
+            payload: request.payload,
+            session: context.session,
+            proxyInfo: context.proxyInfo,
+            persistCookiesPerSession: this.settings.persistCookiesPerSession,
+            timeoutMs: this.settings.timeoutMs,
+            overrides: this.settings.requestOptions,
+        });
+        context.response = response;
+        context.body = response.body;
+        const contentType = response.headers['content-type'];
+        context.contentType = contentType ? contentType.split(';')[0]!.trim().toLowerCase() : undefined;
+        this.settings.afterNavigation(context);
+        return { statusCode: response.statusCode, headers: response.headers, url: response.url };
+    }
+}
+
+/**
+ * Crawls with plain HTTP requests (got-scraping) and sessions: cookies sent and saved per redirect hop,
+ * one proxy and one generated header set per session, automatic judging of 401/403/429.
+ */
+export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingContext> extends BasicCrawler<Context> {
+    constructor(options: HttpCrawlerOptions<Context>, name = 'HttpCrawler', extraOptionKeys: readonly string[] = []) {
+        validateHttpOptions(options);
+        const requestOptions: SendRequestOptions = { ...options.requestOptions };
+        if (options.useHeaderGenerator !== undefined) requestOptions.useHeaderGenerator = options.useHeaderGenerator;
+        if (options.headerGeneratorOptions) requestOptions.headerGeneratorOptions = options.headerGeneratorOptions;
+        let self: HttpCrawler<Context> | undefined;
+        const adapter = new HttpAdapter<Context>(name, {
+            timeoutMs: (options.navigationTimeoutSecs ?? 30) * 1000,
+            persistCookiesPerSession: options.persistCookiesPerSession ?? true,
+            requestOptions,
+            afterNavigation: (context) => self!.afterNavigation(context),
+        });
+        super(options, adapter, [...HTTP_CRAWLER_OPTION_KEYS, ...extraOptionKeys]);
+        self = this;
+    }
+
+    protected override extendContext(base: CrawlingContext): Context {
+        const context = base as Context;
+        context.response = undefined;
+        context.body = '';
+        context.contentType = undefined;
+        context.sendRequest = (overrides: SendRequestOptions = {}) =>
+            sendSessionRequest({
+                url: overrides.url !== undefined ? String(overrides.url) : context.request.url,
+                session: context.session,
+                proxyInfo: context.proxyInfo,
+                persistCookiesPerSession: this.persistCookiesPerSession,
+                overrides,
+            });
+        return context;
+    }
+
+    /** Subclasses parse the body here (CheerioCrawler adds `$`). */
+    protected afterNavigation(_context: Context): void {}
+}
+
+function validateHttpOptions<Context extends HttpCrawlingContext>(options: HttpCrawlerOptions<Context>): void {
+    checkObject('(crawler options)', options);
+    checkNumber('navigationTimeoutSecs', options.navigationTimeoutSecs, { min: 0, exclusiveMin: true });
+    checkBoolean('useHeaderGenerator', options.useHeaderGenerator);
+    checkObject('headerGeneratorOptions', options.headerGeneratorOptions);
+    checkObject('requestOptions', options.requestOptions);
+    const requestOptions = options.requestOptions as SendRequestOptions | undefined;
+    if (requestOptions?.url !== undefined) {
+        throw new InvalidOptionError('requestOptions.url', requestOptions.url, 'cannot be set for every request (use the request list)');
+    }
+}

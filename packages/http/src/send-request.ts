@@ -1,0 +1,110 @@
+import type { Session, ProxyInfo } from '@sessionkit/core';
+import { type OptionsInit, type Response, gotScraping } from 'got-scraping';
+import { type GotCookieJar, createSessionCookieJar, createUserCookieJar } from './session-cookie-jar.js';
+
+/** got-scraping options a caller may add or override (url, method, headers, body, timeout, …). */
+export type SendRequestOptions = OptionsInit & {
+    proxyUrl?: string;
+    sessionToken?: object;
+    useHeaderGenerator?: boolean;
+    headerGeneratorOptions?: Record<string, unknown>;
+};
+
+export interface SessionRequestInput {
+    url: string;
+    method?: string;
+    headers?: Record<string, string>;
+    payload?: string;
+    session: Session | undefined;
+    proxyInfo: ProxyInfo | undefined;
+    /** Send the session's cookies and keep the ones the site sets. Default true. */
+    persistCookiesPerSession?: boolean;
+    timeoutMs?: number;
+    overrides?: SendRequestOptions;
+}
+
+const SENSITIVE_CROSS_ORIGIN_HEADERS = ['cookie', 'authorization', 'proxy-authorization'];
+
+/**
+ * Builds got-scraping options for one request made as a session: its cookies per redirect hop, its
+ * proxy, and one consistent generated header set per session (`sessionToken` is the session object).
+ */
+export function buildSessionRequestOptions(input: SessionRequestInput): SendRequestOptions {
+    const { url: _url, headers: overrideHeaders, hooks: overrideHooks, ...overrides } = input.overrides ?? {};
+    const headers: Record<string, string> = { ...input.headers, ...(overrideHeaders as Record<string, string> | undefined) };
+    const userCookie = takeHeader(headers, 'cookie');
+    const persistCookies = input.persistCookiesPerSession ?? true;
+    let cookieJar: GotCookieJar | undefined;
+    if (input.session && persistCookies) cookieJar = createSessionCookieJar(input.session, input.url, userCookie);
+    else if (userCookie) cookieJar = createUserCookieJar(input.url, userCookie);
+
+    const options: SendRequestOptions = {
+        method: (input.method ?? 'GET') as OptionsInit['method'],
+        throwHttpErrors: false,
+        followRedirect: true,
+        ignoreInvalidCookies: true,
+        retry: { limit: 0 },
+        ...overrides,
+        url: input.url,
+        headers,
+        hooks: {
+            ...overrideHooks,
+            beforeRedirect: [dropSensitiveHeadersAcrossOrigins, ...(overrideHooks?.beforeRedirect ?? [])],
+        },
+    };
+    if (input.payload !== undefined && options.body === undefined && options.json === undefined && options.form === undefined) options.body = input.payload;
+    if (cookieJar) options.cookieJar = cookieJar;
+    if (input.timeoutMs !== undefined && options.timeout === undefined) options.timeout = { request: input.timeoutMs };
+    const proxyUrl = overrides.proxyUrl ?? input.proxyInfo?.url;
+    if (proxyUrl) options.proxyUrl = proxyUrl;
+    if (input.session && options.sessionToken === undefined) options.sessionToken = input.session;
+    return options;
+}
+
+/** got already drops cookie and authorization on a cross-origin hop; proxy-authorization goes too. */
+function dropSensitiveHeadersAcrossOrigins(updatedOptions: { url?: URL | string; headers: Record<string, string | string[] | undefined> }, response: { url: string }): void {
+    const next = updatedOptions.url ? new URL(String(updatedOptions.url)) : undefined;
+    if (!next || next.origin === new URL(response.url).origin) return;
+    for (const name of SENSITIVE_CROSS_ORIGIN_HEADERS) delete updatedOptions.headers[name];
+}
+
+function takeHeader(headers: Record<string, string>, name: string): string | undefined {
+    let value: string | undefined;
+    for (const key of Object.keys(headers)) {
+        if (key.toLowerCase() === name) {
+            value = headers[key];
+            delete headers[key];
+        }
+    }
+    return value;
+}
+
+/** Performs the request with got-scraping; never throws on HTTP error statuses. */
+export async function sendSessionRequest(input: SessionRequestInput): Promise<Response<string>> {
+    const options = buildSessionRequestOptions(input);
+    return (await gotScraping({ ...options, responseType: 'text' } as OptionsInit)) as Response<string>;
+}
+
+/** The context fields `sendRequest` needs: any crawling context has them. */
+export interface SendRequestContext {
+    request: { url: string; method: string; headers: Record<string, string>; payload: string | undefined };
+    session: Session | undefined;
+    proxyInfo: ProxyInfo | undefined;
+}
+
+/**
+ * For BasicCrawler handlers (seed "BasicCrawler" example): fetches `context.request` (or `overrides.url`)
+ * with the session's cookies, proxy and headers, and saves the cookies it gets back. It does not judge
+ * the response: call `session.retireOnBlockedStatusCodes(response.statusCode)` as in the seed.
+ */
+export function sendRequest(context: SendRequestContext, overrides: SendRequestOptions = {}): Promise<Response<string>> {
+    return sendSessionRequest({
+        url: overrides.url !== undefined ? String(overrides.url) : context.request.url,
+        method: (overrides.method as string | undefined) ?? context.request.method,
+        headers: context.request.headers,
+        payload: context.request.payload,
+        session: context.session,
+        proxyInfo: context.proxyInfo,
+        overrides,
+    });
+}
