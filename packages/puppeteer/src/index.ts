@@ -1,1 +1,5 @@
-export {};
+export * from './errors.js';
+export * from './executable.js';
+export * from './launch.js';
+export * from './contexts.js';
+export * from './cookies.js';
