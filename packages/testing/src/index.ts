@@ -1,1 +1,21 @@
-export {};
+export { AntiBotSiteOptionError, ProxyFarmOptionError } from './errors.js';
+export {
+    ANTI_BOT_SITE_DEFAULTS,
+    normalizeIp,
+    startAntiBotSite,
+} from './anti-bot-site.js';
+export type {
+    AntiBotSite,
+    AntiBotSiteIpStats,
+    AntiBotSiteOptions,
+    AntiBotSiteStats,
+    NewVisitorLimit,
+} from './anti-bot-site.js';
+export { PROXY_FARM_DEFAULTS, startProxyFarm } from './proxy-farm.js';
+export type {
+    FarmProxy,
+    FarmProxyStats,
+    ProxyFarm,
+    ProxyFarmCredentials,
+    ProxyFarmOptions,
+} from './proxy-farm.js';
