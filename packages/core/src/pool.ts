@@ -348,6 +348,11 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         return this.leasedSessionCount;
     }
 
+    /** True after `teardown()`. */
+    get isTornDown(): boolean {
+        return this.closed;
+    }
+
     get waitingCount(): number {
         return this.waiters.length - this.waitersHead;
     }

@@ -109,7 +109,8 @@ export const BASIC_CRAWLER_OPTION_KEYS: readonly string[] = [
 export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> implements CrawlerHandle {
     readonly log: Log;
     readonly requestQueue: RequestQueue;
-    readonly stats = new CrawlerStatistics();
+    /** Counters of the current (or last) run; each run() starts new ones. */
+    stats = new CrawlerStatistics();
     readonly persistCookiesPerSession: boolean;
     readonly proxyConfiguration: ProxyConfiguration | undefined;
     protected readonly adapter: CrawlerAdapter<Context> | undefined;
@@ -206,9 +207,14 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
     async run(requests?: Iterable<RequestLike>): Promise<CrawlerRunStatistics> {
         if (this.running) throw new InvalidOptionError('run()', 'a second call', 'cannot be called while the crawler is running');
         if (requests) this.requestQueue.addRequests(requests);
+        if (this.ownsPool && this.pool?.isTornDown) {
+            // The pool of the previous run stays inspectable until now; this run starts from its persisted state.
+            this.pool = new SessionPool(this.poolOptions());
+            this.attachPool(this.pool);
+        }
         this.running = true;
+        this.stats = new CrawlerStatistics();
         this.stats.startedAt = Date.now();
-        this.stats.finishedAt = 0;
         let progressTimer: NodeJS.Timeout | undefined;
         try {
             if (this.pool) await this.pool.initialize();
@@ -231,11 +237,6 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
             }
         }
         const statistics = this.stats.snapshot(this.name, this.pool);
-        if (this.ownsPool) {
-            // A later run() starts from the persisted state in a fresh pool.
-            this.pool = new SessionPool(this.poolOptions());
-            this.attachPool(this.pool);
-        }
         this.log.info(`Finished.\n${formatRunStatistics([statistics])}`);
         return statistics;
     }
