@@ -23,7 +23,6 @@ export interface CheerioCrawlingContext extends HttpCrawlingContext {
 
 export type CheerioCrawlerOptions = HttpCrawlerOptions<CheerioCrawlingContext>;
 
-const EMPTY_DOCUMENT = load('');
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml', 'text/xml', 'application/xml']);
 
 /** HttpCrawler plus a parsed `$` (cheerio) and `enqueueLinks` in the context. */
@@ -34,7 +33,8 @@ export class CheerioCrawler extends HttpCrawler<CheerioCrawlingContext> {
 
     protected override extendContext(base: CrawlingContext): CheerioCrawlingContext {
         const context = super.extendContext(base);
-        context.$ = EMPTY_DOCUMENT;
+        // A fresh empty document per attempt: a shared one would carry what a handler added to it to every later page.
+        context.$ = load('');
         context.enqueueLinks = (options = {}) => enqueueLinks(context, options);
         return context;
     }

@@ -9,6 +9,7 @@ import {
     SessionPool,
     type SessionPoolOptions,
     SessionPoolClosedError,
+    SessionUnavailableError,
     checkBoolean,
     checkFunction,
     checkKnownKeys,
@@ -286,29 +287,31 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
         }
         const { error } = outcome;
         request.errorMessages.push(error.message);
-        if (error instanceof SessionPoolClosedError || error instanceof NonRetryableError || request.noRetry) {
-            await this.fail(request, error);
+        // A pinned session that is gone (retired, unknown) never comes back: retrying cannot help.
+        if (error instanceof SessionPoolClosedError || error instanceof SessionUnavailableError || error instanceof NonRetryableError || request.noRetry) {
+            await this.fail(request, error, outcome.session);
             return;
         }
         if (outcome.kind === 'sessionBlocked') {
+            if (request.sessionRotationCount >= this.maxSessionRotations) {
+                await this.fail(request, new Error(`Gave up after ${this.maxSessionRotations} session rotations (every session was blocked). Last: ${error.message}`), outcome.session);
+                return;
+            }
+            // Counted when the request really goes round again, like requestsRetried.
             request.sessionRotationCount += 1;
             this.stats.sessionRotations += 1;
-            if (request.sessionRotationCount > this.maxSessionRotations) {
-                await this.fail(request, new Error(`Gave up after ${this.maxSessionRotations} session rotations (every session was blocked). Last: ${error.message}`));
-                return;
-            }
             this.log.debug(`Retrying ${request.url} with another session: ${error.message}`);
         } else if (outcome.kind === 'rateLimited') {
-            request.rateLimitRetryCount += 1;
-            this.stats.rateLimitRetries += 1;
-            if (request.rateLimitRetryCount > this.maxRateLimitRetries) {
-                await this.fail(request, new Error(`Gave up after ${this.maxRateLimitRetries} rate-limited attempts. Last: ${error.message}`));
+            if (request.rateLimitRetryCount >= this.maxRateLimitRetries) {
+                await this.fail(request, new Error(`Gave up after ${this.maxRateLimitRetries} rate-limited retries. Last: ${error.message}`), outcome.session);
                 return;
             }
+            request.rateLimitRetryCount += 1;
+            this.stats.rateLimitRetries += 1;
             this.log.debug(`Rate limited on ${request.url}; will retry once the session cools down.`);
         } else {
             if (request.retryCount >= this.maxRequestRetries) {
-                await this.fail(request, error);
+                await this.fail(request, error, outcome.session);
                 return;
             }
             request.retryCount += 1;
@@ -318,7 +321,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
         this.requestQueue.reclaim(request);
     }
 
-    private async fail(request: Request, error: Error): Promise<void> {
+    private async fail(request: Request, error: Error, session: Session | undefined): Promise<void> {
         this.stats.requestsFailed += 1;
         this.requestQueue.markHandled();
         const handler = this.options.failedRequestHandler ?? this.options.handleFailedRequestFunction;
@@ -327,7 +330,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
             return;
         }
         try {
-            await handler({ request, session: undefined, log: this.log, error }, error);
+            await handler({ request, session, log: this.log, error }, error);
         } catch (handlerError) {
             this.log.error(`failedRequestHandler threw for ${request.url}: ${toError(handlerError).message}`);
         }
@@ -388,6 +391,23 @@ function validateCrawlerOptions<Context extends CrawlingContext>(options: BasicC
         if (!(options.sessionPool instanceof SessionPool)) throw new InvalidOptionError('sessionPool', options.sessionPool, 'must be a SessionPool');
         if (options.sessionPoolOptions) throw new InvalidOptionError('sessionPoolOptions', options.sessionPoolOptions, 'cannot be combined with an existing sessionPool');
         if (options.useSessionPool === false) throw new InvalidOptionError('useSessionPool', false, 'contradicts the sessionPool given');
+        // A shared pool judges and routes with its own settings: per-crawler ones would be silently ignored.
+        for (const key of ['proxyConfiguration', 'blockedStatusCodes', 'rateLimitStatusCodes'] as const) {
+            if (options[key] !== undefined) {
+                throw new InvalidOptionError(key, options[key], `cannot be combined with an existing sessionPool (set it in that pool's options instead)`);
+            }
+        }
+    }
+    if (options.useSessionPool === false) {
+        for (const key of ['blockedStatusCodes', 'rateLimitStatusCodes'] as const) {
+            if (options[key] !== undefined) throw new InvalidOptionError(key, options[key], 'has no effect with useSessionPool: false (only sessions are judged by status code)');
+        }
+    }
+    const poolOptions = options.sessionPoolOptions as SessionPoolOptions | undefined;
+    for (const key of ['blockedStatusCodes', 'rateLimitStatusCodes'] as const) {
+        if (options[key] !== undefined && poolOptions?.[key] !== undefined) {
+            throw new InvalidOptionError(`sessionPoolOptions.${key}`, poolOptions[key], `duplicates ${key}; give it once`);
+        }
     }
     if (options.useSessionPool === false && options.sessionPoolOptions) {
         throw new InvalidOptionError('sessionPoolOptions', options.sessionPoolOptions, 'has no effect with useSessionPool: false');

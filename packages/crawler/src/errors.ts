@@ -12,14 +12,14 @@ export class SessionBlockedError extends SessionkitError {
 
 /** The site said "slow down" (429, 503 with Retry-After): the session and its proxy cool down, the request is retried later. */
 export class RateLimitedError extends SessionkitError {
-    readonly statusCode: number;
+    /** The status code that said so; undefined when user code cooled the session down (`session.coolDown()`). */
+    readonly statusCode: number | undefined;
     readonly retryAfterMs: number | undefined;
 
-    constructor(statusCode: number, retryAfterMs: number | undefined, url: string) {
-        super(
-            'ERR_RATE_LIMITED',
-            `Rate limited by ${safeOrigin(url)} (HTTP ${statusCode}${retryAfterMs !== undefined ? `, Retry-After ${Math.round(retryAfterMs / 1000)} s` : ''}).`,
-        );
+    constructor(statusCode: number | undefined, retryAfterMs: number | undefined, url: string) {
+        const wait = retryAfterMs !== undefined ? `${statusCode !== undefined ? 'Retry-After' : 'for'} ${Math.round(retryAfterMs / 1000)} s` : '';
+        const why = statusCode !== undefined ? `HTTP ${statusCode}` : 'the request handler cooled the session down';
+        super('ERR_RATE_LIMITED', `Rate limited by ${safeOrigin(url)} (${why}${wait ? `, ${wait}` : ''}).`);
         this.statusCode = statusCode;
         this.retryAfterMs = retryAfterMs;
     }

@@ -4,14 +4,18 @@ import type { Request } from './request.js';
 import type { CrawlerAdapter, CrawlingContext, NavigationHook, RequestHandler } from './types.js';
 
 /** How one attempt ended, for the crawler to decide what happens to the request. */
-export type AttemptOutcome =
+export type AttemptOutcome = (
     | { kind: 'success' }
     /** The session was blocked: retry at once with another session. */
     | { kind: 'sessionBlocked'; error: Error }
     /** Rate limited: the session and its route cool down; retry later. */
     | { kind: 'rateLimited'; error: Error }
     /** Anything else: spend a retry. */
-    | { kind: 'error'; error: Error };
+    | { kind: 'error'; error: Error }
+) & {
+    /** The session the attempt used (already released), for failedRequestHandler. */
+    session?: Session | undefined;
+};
 
 export interface SessionMiddlewareOptions<Context extends CrawlingContext> {
     pool: SessionPool | undefined;
@@ -40,9 +44,11 @@ export interface SessionMiddlewareOptions<Context extends CrawlingContext> {
  *  5. judge     status code: blocked → retire + rotate; rate limit → cool down + retry later;
  *               5xx (and additionalHttpErrorStatusCodes) → error
  *  6. handle    the user's requestHandler, bounded by requestHandlerTimeoutSecs
- *  7. mark      a session retired by the handler rotates the request; otherwise markGood, unless
- *               the handler already judged the session (its verdict wins; never marked twice);
- *               on an error, markBad unless the session was already judged during the attempt
+ *  7. mark      a session the handler retired (retire(): a block) rotates the request; one it cooled
+ *               down (coolDown(), retireOnBlockedStatusCodes(429)) retries it later; otherwise
+ *               markGood, unless the handler already judged the session (its verdict wins; never
+ *               marked twice); on an error, markBad unless the session was already judged during
+ *               the attempt (a session worn out by that markBad is an error, not a block)
  *  8. save      adapter.saveCookies (also after errors, while the session lives)
  *  9. release   adapter.cleanup, then the lease goes back to the pool
  */
@@ -61,12 +67,14 @@ export class SessionMiddleware<Context extends CrawlingContext> {
         let context: Context | undefined;
         let session: Session | undefined;
         let marksAtStart = 0;
+        let cooldownAtStart = 0;
         try {
             // 1. acquire
             if (pool) {
                 lease = await pool.acquire(request.sessionId !== undefined ? { sessionId: request.sessionId } : {});
                 session = lease.session;
                 marksAtStart = session.markCount;
+                cooldownAtStart = session.cooldownUntilMs;
             }
             // 2. context
             context = await this.options.createContext(request, lease);
@@ -85,14 +93,27 @@ export class SessionMiddleware<Context extends CrawlingContext> {
             await this.runHandler(context);
             // 7. mark
             if (session) {
-                if (session.retired) throw new SessionBlockedError(`The request handler retired session ${session.id}${describeStatus(context)}.`);
+                // Only an explicit retire() (a block) rotates the request. A session that merely ran out of uses or
+                // error points through the handler's own markGood()/markBad() served this request fine.
+                if (isRetiredAsBlocked(session)) {
+                    throw new SessionBlockedError(`The request handler retired session ${session.id}${describeStatus(context)}.`);
+                }
+                // The handler (or retireOnBlockedStatusCodes(429) in it) cooled the session down: the page it got
+                // was a "slow down", so the request is retried later, like a 429 the crawler saw itself.
+                const now = Date.now();
+                if (session.cooldownUntilMs > now && session.cooldownUntilMs > cooldownAtStart) {
+                    throw new RateLimitedError(undefined, session.cooldownUntilMs - now, context.request.url);
+                }
                 if (session.markCount === marksAtStart) session.markGood();
             }
             // 8. save
             if (session && !session.retired && adapter?.saveCookies) await adapter.saveCookies(context);
-            return { kind: 'success' };
+            return { kind: 'success', session };
         } catch (caught) {
             const error = toError(caught);
+            // Decided before our own markBad(): that one may retire the session for its error score, which is an
+            // error of this request (spend a retry), not a block (rotate for free).
+            const blocked = error instanceof SessionBlockedError || (session !== undefined && isRetiredAsBlocked(session));
             if (session && !session.retired) {
                 if (context && adapter?.saveCookies) {
                     const saving = context;
@@ -104,11 +125,9 @@ export class SessionMiddleware<Context extends CrawlingContext> {
                     session.markBad();
                 }
             }
-            if (error instanceof SessionBlockedError || (session?.retired && !(error instanceof RateLimitedError))) {
-                return { kind: 'sessionBlocked', error };
-            }
-            if (error instanceof RateLimitedError) return { kind: 'rateLimited', error };
-            return { kind: 'error', error };
+            if (blocked && !(error instanceof RateLimitedError)) return { kind: 'sessionBlocked', error, session };
+            if (error instanceof RateLimitedError) return { kind: 'rateLimited', error, session };
+            return { kind: 'error', error, session };
         } finally {
             // 9. release
             if (context && adapter?.cleanup) {
@@ -160,6 +179,11 @@ export class SessionMiddleware<Context extends CrawlingContext> {
             clearTimeout(timer);
         }
     }
+}
+
+/** Retired because it was blocked (a blocked status code, or `retire()` by user code), not worn out. */
+function isRetiredAsBlocked(session: Session): boolean {
+    return session.retired && (session.retireReason === 'blocked' || session.retireReason === 'manual');
 }
 
 function describeStatus(context: CrawlingContext): string {

@@ -59,6 +59,7 @@ export type RequestHandler<Context extends CrawlingContext> = (context: Context)
 
 export interface FailedRequestContext {
     request: Request;
+    /** The session of the last attempt (already given back to the pool); undefined without sessions. */
     session: Session | undefined;
     log: Log;
     error: Error;

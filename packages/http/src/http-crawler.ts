@@ -7,6 +7,7 @@ import {
     type NavigationResult,
 } from '@sessionkit/crawler';
 import type { Response } from 'got-scraping';
+import { NavigationError } from './errors.js';
 import { type SendRequestOptions, sendSessionRequest } from './send-request.js';
 
 export interface HttpCrawlingContext extends CrawlingContext {
@@ -52,17 +53,23 @@ export class HttpAdapter<Context extends HttpCrawlingContext> implements Crawler
 
     async navigate(context: Context): Promise<NavigationResult> {
         const { request } = context;
-        const response = await sendSessionRequest({
-            url: request.url,
-            method: request.method,
-            headers: request.headers,
-            payload: request.payload,
-            session: context.session,
-            proxyInfo: context.proxyInfo,
-            persistCookiesPerSession: this.settings.persistCookiesPerSession,
-            timeoutMs: this.settings.timeoutMs,
-            overrides: this.settings.requestOptions,
-        });
+        let response: Response<string>;
+        try {
+            response = await sendSessionRequest({
+                url: request.url,
+                method: request.method,
+                headers: request.headers,
+                payload: request.payload,
+                session: context.session,
+                proxyInfo: context.proxyInfo,
+                persistCookiesPerSession: this.settings.persistCookiesPerSession,
+                timeoutMs: this.settings.timeoutMs,
+                overrides: this.settings.requestOptions,
+            });
+        } catch (error) {
+            // got's messages ("Parse Error: Invalid status code", "connect ECONNREFUSED …") do not say which request.
+            throw new NavigationError(request.method, request.url, this.settings.requestOptions.proxyUrl ?? context.proxyInfo?.url, error);
+        }
         context.response = response;
         context.body = response.body;
         const contentType = response.headers['content-type'];
@@ -77,6 +84,9 @@ export class HttpAdapter<Context extends HttpCrawlingContext> implements Crawler
  * one proxy and one generated header set per session, automatic judging of 401/403/429.
  */
 export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingContext> extends BasicCrawler<Context> {
+    /** Also bounds `context.sendRequest()`: a hung extra request must not outlive its attempt's lease. */
+    private readonly navigationTimeoutMs: number;
+
     constructor(options: HttpCrawlerOptions<Context>, name = 'HttpCrawler', extraOptionKeys: readonly string[] = []) {
         validateHttpOptions(options);
         const requestOptions: SendRequestOptions = { ...options.requestOptions };
@@ -91,6 +101,7 @@ export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingConte
         });
         super(options, adapter, [...HTTP_CRAWLER_OPTION_KEYS, ...extraOptionKeys]);
         self = this;
+        this.navigationTimeoutMs = (options.navigationTimeoutSecs ?? 30) * 1000;
     }
 
     protected override extendContext(base: CrawlingContext): Context {
@@ -104,6 +115,7 @@ export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingConte
                 session: context.session,
                 proxyInfo: context.proxyInfo,
                 persistCookiesPerSession: this.persistCookiesPerSession,
+                timeoutMs: this.navigationTimeoutMs,
                 overrides,
             });
         return context;
@@ -122,5 +134,19 @@ function validateHttpOptions<Context extends HttpCrawlingContext>(options: HttpC
     const requestOptions = options.requestOptions as SendRequestOptions | undefined;
     if (requestOptions?.url !== undefined) {
         throw new InvalidOptionError('requestOptions.url', requestOptions.url, 'cannot be set for every request (use the request list)');
+    }
+    // got-scraping speaks to HTTP(S) proxies only: a socks:// proxy would fail every request sent through it.
+    const sources: [string, { proxyUrls?: readonly string[] | undefined } | undefined][] = [
+        ['proxyConfiguration.proxyUrls', options.proxyConfiguration],
+        ['sessionPoolOptions.proxyConfiguration.proxyUrls', options.sessionPoolOptions?.proxyConfiguration],
+        ['sessionPool.proxyConfiguration.proxyUrls', options.sessionPool?.proxyConfiguration],
+    ];
+    for (const [name, config] of sources) {
+        const urls = config && typeof config === 'object' && Array.isArray(config.proxyUrls) ? config.proxyUrls : [];
+        urls.forEach((url, index) => {
+            if (typeof url === 'string' && URL.canParse(url) && !['http:', 'https:'].includes(new URL(url).protocol)) {
+                throw new InvalidOptionError(`${name}[${index}]`, url, 'must be an http:// or https:// proxy for HttpCrawler and CheerioCrawler (got-scraping supports no other)');
+            }
+        });
     }
 }

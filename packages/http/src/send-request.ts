@@ -61,8 +61,16 @@ export function buildSessionRequestOptions(input: SessionRequestInput): SendRequ
     return options;
 }
 
-/** got already drops cookie and authorization on a cross-origin hop; proxy-authorization goes too. */
-function dropSensitiveHeadersAcrossOrigins(updatedOptions: { url?: URL | string; headers: Record<string, string | string[] | undefined> }, response: { url: string }): void {
+/**
+ * Before each redirect hop. got already drops cookie and authorization on a cross-origin hop; proxy-authorization
+ * goes too. And the previous hop's Cookie header never carries over: got only replaces it when the jar has
+ * cookies for the next URL, so a cookie scoped to the first hop's path (or host) would otherwise leak on.
+ */
+function dropSensitiveHeadersAcrossOrigins(
+    updatedOptions: { url?: URL | string; headers: Record<string, string | string[] | undefined>; cookieJar?: unknown },
+    response: { url: string },
+): void {
+    if (updatedOptions.cookieJar) delete updatedOptions.headers.cookie;
     const next = updatedOptions.url ? new URL(String(updatedOptions.url)) : undefined;
     if (!next || next.origin === new URL(response.url).origin) return;
     for (const name of SENSITIVE_CROSS_ORIGIN_HEADERS) delete updatedOptions.headers[name];
