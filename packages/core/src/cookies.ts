@@ -79,10 +79,10 @@ export function toSessionCookie(cookie: Cookie): SessionCookie {
         secure: cookie.secure,
         hostOnly: cookie.hostOnly === true,
     };
-    if (cookie.expires instanceof Date) result.expires = Math.floor(cookie.expires.getTime() / 1000);
-    else if (typeof cookie.maxAge === 'number' && cookie.creation instanceof Date) {
+    // Max-Age wins over Expires (RFC 6265 §5.3), as it does in the jar.
+    if (typeof cookie.maxAge === 'number' && cookie.creation instanceof Date) {
         result.expires = Math.floor(cookie.creation.getTime() / 1000 + cookie.maxAge);
-    }
+    } else if (cookie.expires instanceof Date) result.expires = Math.floor(cookie.expires.getTime() / 1000);
     const sameSite = normalizeSameSite(cookie.sameSite);
     if (sameSite) result.sameSite = sameSite;
     return result;

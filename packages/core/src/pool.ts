@@ -188,6 +188,8 @@ interface Waiter {
     timeoutMs: number;
     onAbort: (() => void) | undefined;
     signal: AbortSignal | undefined;
+    /** Counted in `waitingCount` until settled. */
+    queued: boolean;
 }
 
 /**
@@ -221,6 +223,10 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
     private waitersHead = 0;
     private readonly pinnedWaiters = new Map<string, Waiter[]>();
     private creating = 0;
+    /** Acquires queued and not yet settled (timed-out and aborted ones leave the queue lazily). */
+    private waiting = 0;
+    /** After a mint found no route that takes new sessions, minting waits until then (never retries in a loop). */
+    private mintRetryAt = 0;
     private leasedSessionCount = 0;
     private activeLeases = 0;
     private draining = false;
@@ -354,7 +360,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
     }
 
     get waitingCount(): number {
-        return this.waiters.length - this.waitersHead;
+        return this.waiting;
     }
 
     // ------------------------------------------------------------------ leases
@@ -372,11 +378,9 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
             this.promoteCooled(now);
             const session = this.pickAvailable(now);
             if (session) return this.lease(session);
-            if (this.canMint()) {
-                const minted = await this.mint(now);
-                if (minted) {
-                    if (!minted.retired) return this.lease(minted, true);
-                }
+            if (this.canMint() && this.mintableRouteExists(now)) {
+                const minted = await this.mint(now, true);
+                if (minted && !minted.retired) return this.lease(minted, true);
             }
         }
         return this.enqueueWaiter(options, undefined);
@@ -388,6 +392,8 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         if (!session) throw new SessionUnavailableError(id, 'it is retired or was never in this pool');
         const now = Date.now();
         if (this.isLeasable(session, now)) return this.lease(session);
+        // Checking it may have retired it (expired, or its proxy was benched): nothing to wait for.
+        if (session.retired) throw new SessionUnavailableError(id, `it was retired (${session.retireReason})`);
         return this.enqueueWaiter(options, id);
     }
 
@@ -414,20 +420,23 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
                 timeoutMs,
                 onAbort: undefined,
                 signal: options.signal,
+                queued: false,
             };
             waiter.timer = setTimeout(() => this.timeOutWaiter(waiter), timeoutMs);
             if (options.signal) {
                 if (options.signal.aborted) {
                     this.settleWaiter(waiter);
-                    reject(options.signal.reason instanceof Error ? options.signal.reason : new Error('acquire() aborted'));
+                    reject(abortReason(options.signal));
                     return;
                 }
                 waiter.onAbort = () => {
                     this.settleWaiter(waiter);
-                    reject(options.signal!.reason instanceof Error ? options.signal!.reason : new Error('acquire() aborted'));
+                    reject(abortReason(options.signal!));
                 };
                 options.signal.addEventListener('abort', waiter.onAbort, { once: true });
             }
+            waiter.queued = true;
+            this.waiting += 1;
             if (sessionId !== undefined) {
                 const list = this.pinnedWaiters.get(sessionId);
                 if (list) list.push(waiter);
@@ -442,6 +451,10 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
 
     private settleWaiter(waiter: Waiter): void {
         waiter.settled = true;
+        if (waiter.queued) {
+            waiter.queued = false;
+            this.waiting -= 1;
+        }
         if (waiter.timer) clearTimeout(waiter.timer);
         if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
     }
@@ -499,7 +512,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
             session.retire('expired');
             return;
         }
-        if (this.proxyHealth.isBenched(session._proxy as ProxyEntry, now)) {
+        if (this.isRouteBurned(session, now)) {
             session.retire('proxyBenched');
             return;
         }
@@ -583,9 +596,10 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
 
     private async mintForWaiter(waiter: Waiter, now: number): Promise<void> {
         try {
-            const session = await this.mint(now);
+            const session = await this.mint(now, true);
             if (waiter.settled) {
                 // The waiter gave up while the session was being made: keep the session for the next one.
+                if (session && !session.retired) this.shelve(session);
                 this.drain();
                 return;
             }
@@ -594,9 +608,14 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
                 waiter.resolve(this.lease(session, true));
                 return;
             }
-            // No route accepted a session after all: back to the front of the line.
-            this.waitersHead -= 1;
-            this.waiters[this.waitersHead] = waiter;
+            // No route accepted a session after all: back to the front of the line (mint() deferred minting,
+            // so this drain does not try again at once).
+            if (this.waitersHead > 0) {
+                this.waitersHead -= 1;
+                this.waiters[this.waitersHead] = waiter;
+            } else {
+                this.waiters.unshift(waiter);
+            }
             this.drain();
         } catch (error) {
             if (waiter.settled) return;
@@ -607,7 +626,8 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
 
     /** Wakes the queue when the next cooling session or benched proxy becomes available. */
     private scheduleWake(): void {
-        const hasWaiters = this.waitersHead < this.waiters.length || this.pinnedWaiters.size > 0;
+        const hasQueued = this.waitersHead < this.waiters.length;
+        const hasWaiters = hasQueued || this.pinnedWaiters.size > 0;
         if (!hasWaiters || this.closed) {
             if (this.wakeTimer) clearTimeout(this.wakeTimer);
             this.wakeTimer = undefined;
@@ -616,7 +636,8 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         }
         const now = Date.now();
         let at = this.cooling.peek()?.cooldownUntilMs ?? Number.POSITIVE_INFINITY;
-        if (this.canMint()) at = Math.min(at, this.proxyHealth.nextAvailableAt(this.proxyConfiguration?.proxyUrls, now));
+        // Queued acquires (not pinned ones) can also be served by a new session once a route takes one again.
+        if (hasQueued && this.canMint()) at = Math.min(at, this.nextMintableAt(now));
         if (!Number.isFinite(at)) return;
         if (this.wakeTimer && this.wakeAt <= at) return;
         if (this.wakeTimer) clearTimeout(this.wakeTimer);
@@ -665,7 +686,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
             return false;
         }
         const route = session._proxy as ProxyEntry;
-        if (this.proxyHealth.isBenched(route, now)) {
+        if (this.isRouteBurned(session, now)) {
             session.retire('proxyBenched');
             return false;
         }
@@ -683,20 +704,51 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         return this.sessions.size + this.creating < this.maxPoolSize;
     }
 
-    private mintableRouteExists(now: number): boolean {
-        const urls = this.proxyConfiguration?.proxyUrls;
-        if (urls) return this.proxyHealth.nextAvailableAt(urls, now) <= now;
-        if (this.proxyConfiguration) return true; // newUrlFunction: we learn the route when we ask
-        return this.proxyHealth.direct.cooldownUntilMs <= now;
+    /** The proxy was benched since the session was bound to it (even if the bench is over): its identity is burned. */
+    private isRouteBurned(session: Session, now: number): boolean {
+        const route = session._proxy as ProxyEntry;
+        return this.proxyHealth.isBenched(route, now) || route.timesBenched !== session._routeEpoch;
     }
 
-    /** Creates a session on a healthy route. Returns undefined when no route accepts new sessions now. */
-    private async mint(now: number): Promise<Session | undefined> {
+    /** When some route should take a new session again, by the clock (pool capacity aside). */
+    private nextMintableAt(now: number): number {
+        const config = this.proxyConfiguration;
+        let at: number;
+        if (config?.proxyUrls) at = this.proxyHealth.nextAvailableAt(config.proxyUrls, now);
+        else if (config) at = now; // newUrlFunction: we learn the route when we ask
+        else at = this.proxyHealth.nextAvailableAt(undefined, now);
+        return Math.max(at, this.mintRetryAt);
+    }
+
+    private mintableRouteExists(now: number): boolean {
+        return this.nextMintableAt(now) <= now;
+    }
+
+    /** No route took a new session: try again when one should be back, but not sooner than 50 ms nor later than 1 s. */
+    private deferMinting(): void {
+        const now = Date.now();
+        const config = this.proxyConfiguration;
+        const urls = config ? (config.proxyUrls ?? this.proxyHealth.all().map((entry) => entry.url)) : undefined;
+        const next = urls && urls.length === 0 ? now : this.proxyHealth.nextAvailableAt(urls, now);
+        this.mintRetryAt = Math.min(now + 1000, Math.max(now + 50, next));
+    }
+
+    /**
+     * Creates a session on a healthy route. With `hold` the session is not listed as available: the caller
+     * leases it (a fresh session must not be picked by anyone else first). Returns undefined when no route
+     * accepts new sessions now.
+     */
+    private async mint(now: number, hold: boolean): Promise<Session | undefined> {
         this.creating += 1;
+        let route: ProxyEntry | undefined;
+        let registered = false;
         try {
             const id = generateSessionId();
-            const route = await this.chooseRoute(id, now);
-            if (!route) return undefined;
+            route = await this.chooseRoute(id, now);
+            if (!route) {
+                this.deferMinting();
+                return undefined;
+            }
             let session: Session;
             if (this.createSessionFunction) {
                 const sessionOptions = { ...this.sessionOptions, id, sessionPool: this, ...(route.proxyUrl ? { proxyUrl: route.proxyUrl } : {}) };
@@ -704,46 +756,68 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
                 if (!(session instanceof Session)) {
                     throw new InvalidOptionError('createSessionFunction', session, 'must return a Session (from @sessionkit/core)');
                 }
+                if (!session._isOwnedBy(this)) {
+                    throw new InvalidOptionError(
+                        'createSessionFunction',
+                        session.id,
+                        'must build its Session from the sessionOptions it is given (they carry sessionPool, without which the pool never hears of retirements)',
+                    );
+                }
             } else {
                 const userData = this.sessionOptions.userData ? structuredClone(this.sessionOptions.userData) : undefined;
                 session = new Session({}, { id, limits: this.sessionLimits, owner: this, now, proxyUrl: route.proxyUrl, userData });
             }
             if (this.closed) throw new SessionPoolClosedError('create a session');
-            this.register(session, route, true);
+            this.register(session, route, true, hold, true);
+            registered = true;
             return session;
         } finally {
             this.creating -= 1;
+            if (route && !registered) route.activeSessions -= 1;
         }
     }
 
+    /** Picks the route of a new session and counts the session on it at once (before any await), so concurrent mints see it. */
     private async chooseRoute(sessionId: string, now: number): Promise<ProxyEntry | undefined> {
         const config = this.proxyConfiguration;
-        if (!config) return this.proxyHealth.direct.cooldownUntilMs > now ? undefined : this.proxyHealth.direct;
-        if (config.proxyUrls) return this.proxyHealth.pick(config.proxyUrls, now);
-        // newUrlFunction: ask again (a few times) when it hands out a benched or cooling proxy.
-        for (let attempt = 0; attempt < 5; attempt++) {
-            const url = await config.newUrl(sessionId);
-            const route = this.proxyHealth.entry(url);
-            if (this.proxyHealth.acceptsNewSession(route, Date.now())) return route;
+        let route: ProxyEntry | undefined;
+        if (!config) route = this.proxyHealth.direct.cooldownUntilMs > now ? undefined : this.proxyHealth.direct;
+        else if (config.proxyUrls) route = this.proxyHealth.pick(config.proxyUrls, now);
+        else {
+            // newUrlFunction: ask again (a few times) when it hands out a benched or cooling proxy.
+            for (let attempt = 0; attempt < 5 && !route; attempt++) {
+                const url = await config.newUrl(sessionId);
+                const entry = this.proxyHealth.entry(url);
+                if (this.proxyHealth.acceptsNewSession(entry, Date.now())) route = entry;
+            }
         }
-        return undefined;
+        if (route) route.activeSessions += 1;
+        return route;
     }
 
-    private register(session: Session, route: ProxyEntry, created: boolean): void {
+    /** `reserved`: `chooseRoute` already counted the session on its route. `hold`: the caller leases it right away. */
+    private register(session: Session, route: ProxyEntry, created: boolean, hold = false, reserved = false): void {
         if (this.sessions.has(session.id)) {
             throw new SessionPoolCapacityError(`A session with id "${session.id}" is already in the pool.`);
         }
         session._proxy = route;
+        session._routeEpoch = route.timesBenched;
         this.sessions.set(session.id, session);
-        route.activeSessions += 1;
+        if (!reserved) route.activeSessions += 1;
         if (created) {
             route.sessionsCreated += 1;
             this.counters.created += 1;
         }
-        if (session.cooldownUntilMs > Date.now()) this.cooling.push(session);
-        else this.available.push(session);
+        if (!hold) this.shelve(session);
         this.dirty = true;
         if (created) this.emit('sessionCreated', session);
+    }
+
+    /** Lists an idle session that is in no list: as available, or as cooling while its cooldown lasts. */
+    private shelve(session: Session): void {
+        if (session._slot !== 0 || session._leases > 0 || session.retired) return;
+        if (session.cooldownUntilMs > Date.now()) this.cooling.push(session);
+        else this.available.push(session);
     }
 
     /** Retires expired sessions from the oldest end; pool sessions expire in creation order. */
@@ -779,8 +853,8 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
             this.available.rotate(idle);
             return idle;
         }
-        if (this.canMint()) {
-            const minted = await this.mint(now);
+        if (this.canMint() && this.mintableRouteExists(now)) {
+            const minted = await this.mint(now, false);
             if (minted && !minted.retired) return minted;
         }
         for (const session of this.sessions.values()) if (session.isUsable(now)) return session;
@@ -801,6 +875,21 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         if (options instanceof Session) {
             session = options;
             if (session.retired) throw new SessionPoolCapacityError(`Cannot add session "${session.id}": it is retired.`);
+            if (!session._isOwnedBy(this)) {
+                throw new InvalidOptionError(
+                    'addSession()',
+                    session.id,
+                    'takes a Session built with { sessionPool: pool } for this pool (otherwise the pool never hears of its retirement)',
+                );
+            }
+        } else if (Object.keys(options).length === 0) {
+            // The common case: a session exactly like the pool mints, on a healthy proxy, without re-validation.
+            const minted = await this.mint(Date.now(), false);
+            if (!minted) {
+                throw new SessionPoolCapacityError('Cannot add a session: no proxy accepts new sessions now (all benched or cooling down).');
+            }
+            this.drain();
+            return minted;
         } else {
             validateSessionOptions(options, 'addSession()');
             if (options.id !== undefined && this.sessions.has(options.id)) {
@@ -860,6 +949,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         this.counters.retired += 1;
         this.retiredByReason[reason] += 1;
         this.dirty = true;
+        this.mintRetryAt = 0; // a slot is free (and maybe a probation proxy's one session)
         this.log.debug(`Session ${session.id} retired (${reason})`);
         this.emit('sessionRetired', session, reason);
         this.rejectPinned(session.id, `it was retired (${reason})`);
@@ -903,6 +993,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
 
     private onProxyTransition(entry: ProxyEntry, from: ProxyHealthState, to: ProxyHealthState): void {
         this.dirty = true;
+        if (to !== 'benched') this.mintRetryAt = 0;
         const stats = entry.stats(Date.now());
         if (to === 'benched') {
             this.counters.proxiesBenched += 1;
@@ -1071,6 +1162,12 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
 /** Seed API: `openSessionPool(options)` = `SessionPool.open(options)`. */
 export function openSessionPool(options: SessionPoolOptions = {}): Promise<SessionPool> {
     return SessionPool.open(options);
+}
+
+/** The signal's reason (an AbortError by default). Not `instanceof Error`: that fails across realms (vm, jest). */
+function abortReason(signal: AbortSignal): Error {
+    const reason: unknown = signal.reason;
+    return typeof reason === 'object' && reason !== null ? (reason as Error) : new Error('acquire() aborted', { cause: reason });
 }
 
 export function redactProxyUrl(url: string): string {

@@ -225,24 +225,40 @@ export class ProxyHealth {
         return entry.state === 'benched';
     }
 
-    /** The healthiest proxy for a new session among `urls`: fewest active sessions, ties round robin. */
+    /**
+     * The healthiest proxy for a new session among `urls`: fewest active sessions, then healthy before
+     * probation, then round robin. The caller must count the new session in `activeSessions` before it
+     * awaits anything, so that concurrent picks see it.
+     */
     pick(urls: readonly string[], now: number): ProxyEntry | undefined {
         let best: ProxyEntry | undefined;
         const count = urls.length;
         for (let i = 0; i < count; i++) {
             const entry = this.entry(urls[(this.roundRobin + i) % count]!);
             if (!this.acceptsNewSession(entry, now)) continue;
-            if (!best || entry.activeSessions < best.activeSessions || (best.state === 'probation' && entry.state === 'healthy')) best = entry;
+            if (
+                !best ||
+                entry.activeSessions < best.activeSessions ||
+                (entry.activeSessions === best.activeSessions && best.state === 'probation' && entry.state === 'healthy')
+            ) {
+                best = entry;
+            }
         }
         if (best) this.roundRobin = (this.roundRobin + 1) % count;
         return best;
     }
 
-    /** Earliest time at which one of `urls` (or the direct route) accepts sessions again. */
+    /**
+     * Earliest time at which one of `urls` (or the direct route) accepts new sessions again, by the clock.
+     * A proxy on probation whose one session is still alive is not counted: it frees up on a release or a
+     * retirement, not at a known time.
+     */
     nextAvailableAt(urls: readonly string[] | undefined, now: number): number {
         const candidates = urls ? urls.map((url) => this.entry(url)) : [this.direct];
         let earliest = Number.POSITIVE_INFINITY;
         for (const entry of candidates) {
+            this.refresh(entry, now);
+            if (entry.state === 'probation' && entry.activeSessions > 0) continue;
             const at = Math.max(entry.state === 'benched' ? entry.benchedUntilMs : now, entry.cooldownUntilMs);
             if (at < earliest) earliest = at;
         }

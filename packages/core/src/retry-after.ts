@@ -9,6 +9,8 @@ export function parseRetryAfterMs(value: string | string[] | number | undefined 
     if (typeof raw === 'number') return Number.isFinite(raw) && raw >= 0 ? raw * 1000 : undefined;
     const trimmed = raw.trim();
     if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+    // An HTTP date names its month; without that, Date.parse reads "-5" as the year -5 (= retry now).
+    if (!/[a-z]{3}/i.test(trimmed)) return undefined;
     const date = Date.parse(trimmed);
     if (!Number.isFinite(date)) return undefined;
     return Math.max(0, date - now);

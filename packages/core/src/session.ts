@@ -196,6 +196,7 @@ export class Session {
     /** @internal */ _heapIndex = -1;
     /** @internal Completed at least one use: safe to share between concurrent leases. */ _warm = false;
     /** @internal */ _proxy: unknown = undefined;
+    /** @internal `timesBenched` of its proxy when the session was bound to it: a later bench burns the session. */ _routeEpoch = 0;
 
     constructor(options: SessionOptions = {}, pooled?: PooledSessionInit) {
         if (pooled) {
@@ -240,6 +241,12 @@ export class Session {
     /** Rebuilds a session from `getState()` output. Throws CorruptStateError naming the bad field. */
     static fromState(state: SessionState, sessionPool?: SessionOptions['sessionPool']): Session {
         if (!state || typeof state !== 'object') throw new CorruptStateError(`Session state must be an object, got ${typeof state}.`);
+        // getState() always writes these: an entry without them is not a session state (never invent an id or a history).
+        for (const field of ['id', 'createdAt', 'expiresAt', 'usageCount', 'errorScore'] as const) {
+            if (state[field] === undefined || state[field] === null) {
+                throw new CorruptStateError(`Session state ${typeof state.id === 'string' ? `"${state.id}" ` : ''}is invalid: "${field}" is missing.`);
+            }
+        }
         try {
             const session = new Session({
                 id: state.id,
@@ -489,11 +496,11 @@ export class Session {
     }
 
     /**
-     * Seed API: cookies for `url` in the shape puppeteer's `setCookie` takes. Host-only cookies are given
-     * by `url` rather than `domain`, because a `domain` would turn them into domain cookies.
+     * Seed API: cookies for `url` in the shape puppeteer's `setCookie` takes. Domain cookies get a leading
+     * dot and host-only cookies none, which is how Chromium tells them apart.
      */
     getPuppeteerCookies(url: string): PuppeteerCookieParam[] {
-        return this.getCookies(url).map((cookie) => toPuppeteerCookieParam(cookie, url));
+        return this.getCookies(url).map(toPuppeteerCookieParam);
     }
 
     /** The Cookie header value for `url` ("a=1; b=2"), or '' without cookies. */
@@ -523,18 +530,23 @@ export class Session {
         return state;
     }
 
+    /** @internal Whether `owner` (a pool) hears of this session's marks and retirement. */
+    _isOwnedBy(owner: SessionOwner): boolean {
+        return this._owner === owner;
+    }
+
     /** @internal Used by the pool to restore cookie jars without re-validating. */
     _setJar(jar: CookieJar): void {
         this._jar = jar;
     }
 }
 
-/** The cookie shape puppeteer's `BrowserContext.setCookie()` accepts. */
+/** The cookie shape puppeteer's `BrowserContext.setCookie()` accepts (puppeteer 24 `CookieData`). */
 export interface PuppeteerCookieParam {
     name: string;
     value: string;
-    url?: string;
-    domain?: string;
+    /** Chromium reads a leading dot as a domain cookie and a bare host as host-only. */
+    domain: string;
     path: string;
     expires?: number;
     httpOnly: boolean;
@@ -542,20 +554,15 @@ export interface PuppeteerCookieParam {
     sameSite?: 'Strict' | 'Lax' | 'None';
 }
 
-export function toPuppeteerCookieParam(cookie: SessionCookie, url: string): PuppeteerCookieParam {
+export function toPuppeteerCookieParam(cookie: SessionCookie): PuppeteerCookieParam {
     const param: PuppeteerCookieParam = {
         name: cookie.name,
         value: cookie.value,
+        domain: cookie.hostOnly ? cookie.domain : `.${cookie.domain}`,
         path: cookie.path,
         httpOnly: cookie.httpOnly,
         secure: cookie.secure,
     };
-    if (cookie.hostOnly) {
-        const { protocol } = new URL(url);
-        param.url = `${protocol}//${cookie.domain}${cookie.path}`;
-    } else {
-        param.domain = cookie.domain;
-    }
     if (cookie.expires !== undefined) param.expires = cookie.expires;
     if (cookie.sameSite) param.sameSite = cookie.sameSite;
     return param;

@@ -169,20 +169,22 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
             createContext: (request, lease) => this.createContext(request, lease),
             onNavigation: (statusCode, verdict) => this.stats.recordNavigation(statusCode, verdict),
         });
-        if (this.pool) this.attachPool(this.pool);
+        this.middleware.pool = this.pool;
     }
 
     /** Lets the adapter free what it holds for sessions that leave the pool. */
-    private attachPool(pool: SessionPool): void {
-        this.middleware.pool = pool;
+    /** While a run lasts, the adapter frees what it holds for sessions that leave the pool (a shared pool outlives the run). */
+    private listenForRetirements(pool: SessionPool): () => void {
         const { adapter } = this;
-        if (!adapter?.onSessionRetired) return;
+        if (!adapter?.onSessionRetired) return () => {};
         const onRetired = adapter.onSessionRetired.bind(adapter);
-        pool.on('sessionRetired', (session: Session) => {
+        const listener = (session: Session) => {
             void Promise.resolve()
                 .then(() => onRetired(session))
                 .catch((error: unknown) => this.log.debug(`Freeing resources of session ${session.id} failed: ${toError(error).message}`));
-        });
+        };
+        pool.on('sessionRetired', listener);
+        return () => pool.off('sessionRetired', listener);
     }
 
     private poolOptions(): SessionPoolOptions {
@@ -211,12 +213,14 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
         if (this.ownsPool && this.pool?.isTornDown) {
             // The pool of the previous run stays inspectable until now; this run starts from its persisted state.
             this.pool = new SessionPool(this.poolOptions());
-            this.attachPool(this.pool);
+            this.middleware.pool = this.pool;
         }
         this.running = true;
+        this.started = 0;
         this.stats = new CrawlerStatistics();
         this.stats.startedAt = Date.now();
         let progressTimer: NodeJS.Timeout | undefined;
+        const stopListening = this.pool ? this.listenForRetirements(this.pool) : undefined;
         try {
             if (this.pool) await this.pool.initialize();
             const intervalSecs = this.options.statusIntervalSecs ?? 30;
@@ -233,6 +237,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
             this.stats.finishedAt = Date.now();
             this.running = false;
             if (this.adapter?.dispose) await this.adapter.dispose().catch((error: unknown) => this.log.warning(`Closing ${this.name} failed: ${toError(error).message}`));
+            stopListening?.();
             if (this.ownsPool && this.pool) {
                 await this.pool.teardown().catch((error: unknown) => this.log.warning(`Closing the session pool failed: ${toError(error).message}`));
             }
