@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page, Target } from 'puppeteer-core';
 import {
     BrowserDisconnectedError,
     ContextCreateTimeoutError,
+    ContextPoolClosedError,
     ContextProxyMismatchError,
     InvalidProxyUrlError,
 } from './errors.js';
@@ -120,6 +121,7 @@ export class SessionContextPool {
     readonly #entries = new Map<string, Entry>();
     readonly #disposals = new Set<Promise<void>>();
     #disconnected = false;
+    #closed = false;
     readonly #stats = {
         contextsCreated: 0,
         contextsClosed: 0,
@@ -146,7 +148,8 @@ export class SessionContextPool {
         this.maxOpenContexts = maxOpenContexts;
         this.proxyBypassList = [...proxyBypassList];
         this.contextTimeoutMillis = contextTimeoutMillis;
-        browser.once('disconnected', this.#onDisconnected);
+        // on + off rather than once: puppeteer's off() cannot remove a once() listener (close() needs it).
+        browser.on('disconnected', this.#onDisconnected);
         browser.on('targetdestroyed', this.#onTargetDestroyed);
     }
 
@@ -228,6 +231,20 @@ export class SessionContextPool {
         await Promise.all([...this.#disposals]);
     }
 
+    /**
+     * Closes every context (like {@link closeAll}) and detaches the pool from the browser's events, for a
+     * browser that outlives the pool (one given to several crawlers or runs). The pool cannot be used
+     * afterwards. The browser itself is not closed. Idempotent.
+     */
+    async close(): Promise<void> {
+        if (!this.#closed) {
+            this.#closed = true;
+            this.browser.off('disconnected', this.#onDisconnected);
+            this.browser.off('targetdestroyed', this.#onTargetDestroyed);
+        }
+        await this.closeAll();
+    }
+
     /** Synchronously finds or registers the session's entry, so concurrent callers share it. */
     #acquire(sessionId: string, proxyUrl: string | undefined): Entry {
         if (typeof sessionId !== 'string' || sessionId === '') {
@@ -265,6 +282,11 @@ export class SessionContextPool {
     }
 
     #assertConnected(sessionId: string): void {
+        if (this.#closed) {
+            throw new ContextPoolClosedError(
+                `Cannot get a browser context for session "${sessionId}": this SessionContextPool was closed (close()). Create a new one.`,
+            );
+        }
         if (this.#disconnected || !this.browser.connected) {
             throw new BrowserDisconnectedError(
                 `Cannot get a browser context for session "${sessionId}": the browser is closed or crashed ` +
@@ -406,6 +428,7 @@ export class SessionContextPool {
 
     readonly #onDisconnected = (): void => {
         this.#disconnected = true;
+        this.browser.off('disconnected', this.#onDisconnected);
         this.browser.off('targetdestroyed', this.#onTargetDestroyed);
         const entries = [...this.#entries.values()];
         this.#entries.clear();

@@ -75,3 +75,26 @@ export class InvalidProxyUrlError extends SessionkitPuppeteerError {
         super('ERR_INVALID_PROXY_URL', message);
     }
 }
+
+/** `page.goto()` failed (connection refused, DNS, proxy, timeout, …); `cause` holds puppeteer's error. */
+export class NavigationError extends SessionkitPuppeteerError {
+    constructor(
+        readonly url: string,
+        /** The proxy the page's context uses, password redacted; undefined when direct. */
+        readonly proxyUrl: string | undefined,
+        cause: Error,
+    ) {
+        super(
+            'ERR_NAVIGATION',
+            `Loading ${url}${proxyUrl === undefined ? '' : ` through proxy ${proxyUrl}`} failed: ${cause.message}`,
+            { cause },
+        );
+    }
+}
+
+/** A SessionContextPool was used after `close()`. */
+export class ContextPoolClosedError extends SessionkitPuppeteerError {
+    constructor(message: string) {
+        super('ERR_CONTEXT_POOL_CLOSED', message);
+    }
+}

@@ -3,3 +3,4 @@ export * from './executable.js';
 export * from './launch.js';
 export * from './contexts.js';
 export * from './cookies.js';
+export * from './puppeteer-crawler.js';

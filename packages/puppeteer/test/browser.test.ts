@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext } from 'puppeteer-core';
 
 import {
+    ContextPoolClosedError,
     ContextProxyMismatchError,
     InvalidProxyUrlError,
     SessionContextPool,
@@ -242,6 +243,20 @@ describe('SessionContextPool', () => {
             await pool.closeAll();
         }
         expect(pool.stats()).toMatchObject({ anonymizedProxiesOpen: 0, openContexts: 0 });
+    });
+
+    it('close() closes every context and detaches from a browser that outlives the pool', async () => {
+        const listeners = () => [browser.listenerCount('disconnected'), browser.listenerCount('targetdestroyed')];
+        const before = listeners();
+        const pool = new SessionContextPool(browser);
+        expect(listeners()).toEqual([before[0]! + 1, before[1]! + 1]);
+        const context = await pool.getContext('a');
+        await pool.close();
+        expect(context.closed).toBe(true);
+        expect(listeners()).toEqual(before);
+        await expect(pool.getContext('b')).rejects.toThrow(ContextPoolClosedError);
+        await expect(pool.getContext('b')).rejects.toThrow(/SessionContextPool was closed/);
+        await pool.close(); // idempotent
     });
 
     it('closeAll waits for contexts still being created', async () => {
