@@ -60,6 +60,8 @@ export interface SessionPoolOptions {
     rateLimitBackoffSecs?: number;
     /** Longest rate-limit backoff. Default 60. */
     rateLimitMaxBackoffSecs?: number;
+    /** Longest cooldown of a session and its proxy, even when Retry-After asks for more. Default 600. */
+    maxCooldownSecs?: number;
     /** true: load at start, save every `persistIntervalSecs` when changed and at teardown. 'explicit': load at start, save on `persistState()` only. false: never. Default true. */
     persist?: boolean | 'explicit';
     /** Key of the state in the store. Default 'SESSION_POOL_STATE'. */
@@ -88,6 +90,7 @@ const POOL_OPTION_KEYS: ReadonlySet<string> = new Set([
     'proxyMaxBenchSecs',
     'rateLimitBackoffSecs',
     'rateLimitMaxBackoffSecs',
+    'maxCooldownSecs',
     'persist',
     'persistStateKey',
     'persistIntervalSecs',
@@ -284,6 +287,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
                 benchMaxMs: (options.proxyMaxBenchSecs ?? 600) * 1000,
                 rateLimitBaseMs: (options.rateLimitBackoffSecs ?? 1) * 1000,
                 rateLimitMaxMs: (options.rateLimitMaxBackoffSecs ?? 60) * 1000,
+                maxCooldownMs: (options.maxCooldownSecs ?? 600) * 1000,
                 random: this.random,
             },
             (entry, from, to) => this.onProxyTransition(entry, from, to),
@@ -371,6 +375,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
      */
     async acquire(options: AcquireOptions = {}): Promise<SessionLease> {
         if (this.closed) throw new SessionPoolClosedError('acquire a session');
+        if (options.signal?.aborted) throw abortReason(options.signal);
         if (!this.initialized) await this.initialize();
         if (options.sessionId !== undefined) return this.acquirePinned(options);
         const now = Date.now();
@@ -915,7 +920,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
     classifyResponse(statusCode: number, headers?: Record<string, string | string[] | undefined>): ResponseVerdict {
         const limits = this.sessionLimits;
         if (limits.blockedStatusCodes.includes(statusCode)) return { kind: 'blocked', statusCode };
-        const retryAfter = headers ? headers['retry-after'] : undefined;
+        const retryAfter = headers ? (headers['retry-after'] ?? findHeader(headers, 'retry-after')) : undefined;
         if (limits.rateLimitStatusCodes.includes(statusCode) || (statusCode === 503 && retryAfter !== undefined)) {
             return { kind: 'rateLimited', statusCode, retryAfterMs: parseRetryAfterMs(retryAfter) };
         }
@@ -925,7 +930,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
     // ------------------------------------------------------------------ SessionOwner (called by sessions)
 
     /** @internal */
-    onSessionMarked(session: Session, outcome: 'good' | 'bad'): void {
+    onSessionMarked(session: Session, outcome: 'good' | 'bad', blameProxy: boolean): void {
         this.dirty = true;
         const route = session._proxy as ProxyEntry | undefined;
         if (outcome === 'good') {
@@ -933,7 +938,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
             if (route) this.proxyHealth.recordSuccess(route);
         } else {
             this.counters.markedBad += 1;
-            if (route) this.proxyHealth.recordFailure(route, 'error', Date.now());
+            if (route && blameProxy) this.proxyHealth.recordFailure(route, 'error', Date.now());
         }
     }
 
@@ -1190,6 +1195,8 @@ function describeStateProblem(raw: unknown): string | undefined {
     return undefined;
 }
 
+const PER_SESSION_OPTION_KEYS = ['cookies', 'cookieJar', 'createdAt', 'expiresAt', 'expiredAt', 'usageCount', 'errorScore', 'errorCount', 'proxyUrl', 'sessionPool'];
+
 function validatePoolOptions(options: SessionPoolOptions): void {
     checkObject('SessionPool options', options);
     checkKnownKeys('(of SessionPool)', options as Record<string, unknown>, POOL_OPTION_KEYS);
@@ -1201,6 +1208,7 @@ function validatePoolOptions(options: SessionPoolOptions): void {
     checkNumber('proxyMaxBenchSecs', options.proxyMaxBenchSecs, { min: 0 });
     checkNumber('rateLimitBackoffSecs', options.rateLimitBackoffSecs, { min: 0 });
     checkNumber('rateLimitMaxBackoffSecs', options.rateLimitMaxBackoffSecs, { min: 0 });
+    checkNumber('maxCooldownSecs', options.maxCooldownSecs, { min: 0 });
     checkNumber('persistIntervalSecs', options.persistIntervalSecs, { min: 0, exclusiveMin: true });
     checkStatusCodes('blockedStatusCodes', options.blockedStatusCodes);
     checkStatusCodes('rateLimitStatusCodes', options.rateLimitStatusCodes);
@@ -1212,6 +1220,20 @@ function validatePoolOptions(options: SessionPoolOptions): void {
         validateSessionOptions(options.sessionOptions, 'sessionOptions');
         if (options.sessionOptions.id !== undefined) {
             throw new InvalidOptionError('sessionOptions.id', options.sessionOptions.id, 'cannot be shared by every session of a pool');
+        }
+        // The pool mints sessions from the limits and userData only; anything about one particular session
+        // would be silently dropped, so it is refused (a createSessionFunction may use it, though).
+        if (!options.createSessionFunction) {
+            for (const key of PER_SESSION_OPTION_KEYS) {
+                const value = (options.sessionOptions as Record<string, unknown>)[key];
+                if (value !== undefined) {
+                    throw new InvalidOptionError(
+                        `sessionOptions.${key}`,
+                        value,
+                        'describes one session, not every session of a pool (use addSession() for one session, or a createSessionFunction)',
+                    );
+                }
+            }
         }
     }
     if (options.store !== undefined) {
@@ -1233,4 +1255,9 @@ function validatePoolOptions(options: SessionPoolOptions): void {
     ) {
         throw new InvalidOptionError('proxyMaxBenchSecs', options.proxyMaxBenchSecs, `must be >= proxyBenchSecs (${options.proxyBenchSecs})`);
     }
+}
+
+function findHeader(headers: Record<string, string | string[] | undefined>, name: string): string | string[] | undefined {
+    for (const key in headers) if (key.length === name.length && key.toLowerCase() === name) return headers[key];
+    return undefined;
 }

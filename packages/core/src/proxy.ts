@@ -123,6 +123,8 @@ export interface ProxyHealthOptions {
     /** Backoff for rate limits without Retry-After. */
     rateLimitBaseMs: number;
     rateLimitMaxMs: number;
+    /** Longest cooldown, whatever Retry-After says ("come back tomorrow" should not park an IP for a day unnoticed). */
+    maxCooldownMs: number;
     random: () => number;
 }
 
@@ -291,7 +293,8 @@ export class ProxyHealth {
     /** Returns the cooldown end for the route. */
     recordRateLimit(entry: ProxyEntry, retryAfterMs: number | undefined, now: number): number {
         entry.rateLimits += 1;
-        const waitMs = retryAfterMs ?? backoffMs(entry.rateLimitStreak, this.options.rateLimitBaseMs, this.options.rateLimitMaxMs, this.options.random);
+        const asked = retryAfterMs ?? backoffMs(entry.rateLimitStreak, this.options.rateLimitBaseMs, this.options.rateLimitMaxMs, this.options.random);
+        const waitMs = Math.min(asked, this.options.maxCooldownMs);
         entry.rateLimitStreak += 1;
         const until = now + waitMs;
         if (until > entry.cooldownUntilMs) entry.cooldownUntilMs = until;

@@ -140,7 +140,8 @@ export interface SessionState {
 
 /** What the pool learns from its sessions. Implemented by SessionPool; exposed for custom pools. */
 export interface SessionOwner {
-    onSessionMarked(session: Session, outcome: 'good' | 'bad'): void;
+    /** `blameProxy` is false when the failure cannot be the route's fault (e.g. a bug in the request handler). */
+    onSessionMarked(session: Session, outcome: 'good' | 'bad', blameProxy: boolean): void;
     onSessionRetired(session: Session, reason: RetireReason): void;
     onSessionCoolDown(session: Session, retryAfterMs: number | undefined, statusCode: number | undefined): void;
     onSessionChanged(session: Session): void;
@@ -348,7 +349,7 @@ export class Session {
         const healed = this.errorScore - this.limits.errorScoreDecrement;
         this.errorScore = healed > 0 ? healed : 0;
         this.markCount += 1;
-        this._owner?.onSessionMarked(this, 'good');
+        this._owner?.onSessionMarked(this, 'good', false);
         if (this.usageCount >= this.limits.maxUsageCount) this.retire('maxUsageCount');
     }
 
@@ -357,14 +358,18 @@ export class Session {
         this.markGood();
     }
 
-    /** After a failed use that may not be the session's fault (timeouts, 5xx): counts an error point. */
-    markBad(): void {
+    /**
+     * After a failed use that may not be the session's fault (timeouts, 5xx): counts an error point.
+     * In a pool the failure also counts against the session's proxy, unless `blameProxy` is false
+     * (the failure was in your own code, not on the network).
+     */
+    markBad({ blameProxy = true }: { blameProxy?: boolean } = {}): void {
         if (this._retired) return;
         this.usageCount += 1;
         this.errorCount += 1;
         this.errorScore += 1;
         this.markCount += 1;
-        this._owner?.onSessionMarked(this, 'bad');
+        this._owner?.onSessionMarked(this, 'bad', blameProxy);
         if (this.errorScore >= this.limits.maxErrorScore) this.retire('errorScore');
         else if (this.usageCount >= this.limits.maxUsageCount) this.retire('maxUsageCount');
     }
@@ -427,9 +432,15 @@ export class Session {
      */
     setCookie(rawSetCookie: string, url: string): boolean {
         try {
-            const stored = this.cookieJar.setCookieSync(rawSetCookie, url);
+            // Like browsers (RFC 6265bis 5.6): a cookie with neither name nor value ("=;") is ignored; "token" alone is kept.
+            const parsed = typeof rawSetCookie === 'string' ? Cookie.parse(rawSetCookie, { loose: true }) : undefined;
+            if (!parsed || (!parsed.key && !parsed.value)) {
+                this._owner?.onCookieRejected(this, String(rawSetCookie), url, new Error(parsed ? 'cookie has neither name nor value' : 'cookie could not be parsed'));
+                return false;
+            }
+            const stored = this.cookieJar.setCookieSync(parsed, url);
             if (stored === undefined) {
-                this._owner?.onCookieRejected(this, rawSetCookie, url, new Error('cookie could not be parsed'));
+                this._owner?.onCookieRejected(this, rawSetCookie, url, new Error('cookie could not be stored'));
                 return false;
             }
             this._owner?.onSessionChanged(this);

@@ -1,5 +1,5 @@
 import type { Session, SessionLease, SessionPool } from '@sessionkit/core';
-import { HttpStatusError, RateLimitedError, RequestTimeoutError, SessionBlockedError } from './errors.js';
+import { HttpStatusError, RateLimitedError, RequestTimeoutError, SessionBlockedError, blameFor } from './errors.js';
 import type { Request } from './request.js';
 import type { CrawlerAdapter, CrawlingContext, NavigationHook, RequestHandler } from './types.js';
 
@@ -68,6 +68,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
         let session: Session | undefined;
         let marksAtStart = 0;
         let cooldownAtStart = 0;
+        let inHandler = false;
         try {
             // 1. acquire
             if (pool) {
@@ -90,7 +91,9 @@ export class SessionMiddleware<Context extends CrawlingContext> {
                 this.judgeNavigation(context, session);
             }
             // 6. handle
+            inHandler = true;
             await this.runHandler(context);
+            inHandler = false;
             // 7. mark
             if (session) {
                 // Only an explicit retire() (a block) rotates the request. A session that merely ran out of uses or
@@ -122,7 +125,8 @@ export class SessionMiddleware<Context extends CrawlingContext> {
                         .catch((saveError: unknown) => saving.log.debug(`Saving cookies failed: ${toError(saveError).message}`));
                 }
                 if (!(error instanceof SessionBlockedError) && !(error instanceof RateLimitedError) && session.markCount === marksAtStart) {
-                    session.markBad();
+                    const blame = blameFor(error, inHandler);
+                    if (blame !== 'none') session.markBad({ blameProxy: blame === 'sessionAndProxy' });
                 }
             }
             if (blocked && !(error instanceof RateLimitedError)) return { kind: 'sessionBlocked', error, session };

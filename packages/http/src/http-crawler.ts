@@ -1,13 +1,13 @@
 import { InvalidOptionError, checkBoolean, checkNumber, checkObject } from '@sessionkit/core';
 import {
     BasicCrawler,
+    NavigationError,
     type BasicCrawlerOptions,
     type CrawlerAdapter,
     type CrawlingContext,
     type NavigationResult,
 } from '@sessionkit/crawler';
 import type { Response } from 'got-scraping';
-import { NavigationError } from './errors.js';
 import { type SendRequestOptions, sendSessionRequest } from './send-request.js';
 
 export interface HttpCrawlingContext extends CrawlingContext {

@@ -8,4 +8,4 @@ export {
     type SessionRequestInput,
 } from './send-request.js';
 export { createSessionCookieJar, mergeCookieHeaders, parseCookieHeader, type GotCookieJar } from './session-cookie-jar.js';
-export { NavigationError } from './errors.js';
+export { NavigationError } from '@sessionkit/crawler';

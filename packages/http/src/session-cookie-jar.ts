@@ -22,10 +22,7 @@ export function createSessionCookieJar(session: Session, requestUrl: string, use
             return mergeCookieHeaders(sessionCookies, userCookies);
         },
         async setCookie(rawCookie: string, url: string): Promise<void> {
-            // RFC 6265bis 5.6: a cookie with neither name nor value ("=;", "; x") is ignored. tough-cookie's loose
-            // mode stores it, and it would then go out as a stray "; " in every Cookie header of the session.
-            if (isNamelessAndEmpty(rawCookie)) return;
-            // Never throws: a malformed cookie is skipped and counted by the pool.
+            // Never throws: a malformed (or nameless and empty) cookie is skipped and counted by the pool.
             session.setCookie(rawCookie, url);
         },
     };
@@ -40,14 +37,6 @@ export function createUserCookieJar(requestUrl: string, userCookieHeader: string
         },
         async setCookie(): Promise<void> {},
     };
-}
-
-function isNamelessAndEmpty(rawCookie: string): boolean {
-    const pair = rawCookie.split(';', 1)[0]!;
-    const index = pair.indexOf('=');
-    const name = index === -1 ? '' : pair.slice(0, index).trim();
-    const value = (index === -1 ? pair : pair.slice(index + 1)).trim();
-    return name === '' && value === '';
 }
 
 export function parseCookieHeader(header: string): Map<string, string> {

@@ -1,3 +1,5 @@
+import { SessionkitError } from '@sessionkit/core';
+
 /**
  * Typed errors of @sessionkit/puppeteer. Messages name the option and the bad value and say what to do.
  */
@@ -6,15 +8,7 @@
  * Base class of every error thrown on purpose by @sessionkit/puppeteer. Like core's `SessionkitError`,
  * `code` is stable and machine-readable.
  */
-export class SessionkitPuppeteerError extends Error {
-    readonly code: string;
-
-    constructor(code: string, message: string, options?: { cause?: unknown }) {
-        super(message, options);
-        this.name = new.target.name;
-        this.code = code;
-    }
-}
+export class SessionkitPuppeteerError extends SessionkitError {}
 
 /** Where a Chromium executable path came from. */
 export type ChromiumPathSource = 'executablePath option' | 'CHROME_PATH' | 'PUPPETEER_EXECUTABLE_PATH';
@@ -50,6 +44,9 @@ export class ChromiumNotFoundError extends SessionkitPuppeteerError {
 
 /** The browser behind a SessionContextPool is closed or crashed; no context can be created. */
 export class BrowserDisconnectedError extends SessionkitPuppeteerError {
+    /** The browser died: the request is retried, the session keeps its score. */
+    readonly sessionFault = false;
+
     constructor(message: string, options?: { cause?: unknown }) {
         super('ERR_BROWSER_DISCONNECTED', message, options);
     }
@@ -77,20 +74,7 @@ export class InvalidProxyUrlError extends SessionkitPuppeteerError {
 }
 
 /** `page.goto()` failed (connection refused, DNS, proxy, timeout, …); `cause` holds puppeteer's error. */
-export class NavigationError extends SessionkitPuppeteerError {
-    constructor(
-        readonly url: string,
-        /** The proxy the page's context uses, password redacted; undefined when direct. */
-        readonly proxyUrl: string | undefined,
-        cause: Error,
-    ) {
-        super(
-            'ERR_NAVIGATION',
-            `Loading ${url}${proxyUrl === undefined ? '' : ` through proxy ${proxyUrl}`} failed: ${cause.message}`,
-            { cause },
-        );
-    }
-}
+export { NavigationError } from '@sessionkit/crawler';
 
 /** A SessionContextPool was used after `close()`. */
 export class ContextPoolClosedError extends SessionkitPuppeteerError {

@@ -9,7 +9,6 @@ import {
     checkNumber,
     checkObject,
     checkString,
-    redactProxyUrl,
 } from '@sessionkit/core';
 import {
     BasicCrawler,
@@ -299,7 +298,7 @@ export class PuppeteerAdapter implements CrawlerAdapter<PuppeteerCrawlingContext
             const explained = await this.#explain(error, generation, `loading ${request.url}`);
             if (explained !== error) throw explained;
             const proxyUrl = context.proxyInfo?.url;
-            throw new NavigationError(request.url, proxyUrl === undefined ? undefined : redactProxyUrl(proxyUrl), explained);
+            throw new NavigationError(request.method, request.url, proxyUrl, explained);
         }
         context.response = response;
         if (response === null) return { statusCode: 200, headers: {}, url: page.url() };

@@ -396,7 +396,7 @@ describe('PuppeteerCrawler session judging', () => {
         expect(stats).toMatchObject({ requestsFinished: 1, requestsFailed: 1 });
         expect(failed[0]).toBeInstanceOf(NavigationError);
         expect(failed[0]!.message).toBe(
-            `Loading http://127.0.0.1:${port}/nothing-here failed: net::ERR_CONNECTION_REFUSED at http://127.0.0.1:${port}/nothing-here`,
+            `GET http://127.0.0.1:${port}/nothing-here failed: net::ERR_CONNECTION_REFUSED at http://127.0.0.1:${port}/nothing-here`,
         );
 
         // A dead proxy: the error names it.
@@ -410,7 +410,7 @@ describe('PuppeteerCrawler session judging', () => {
         });
         expect(await viaDeadProxy.run([url('/via-dead-proxy')])).toMatchObject({ requestsFinished: 0, requestsFailed: 1 });
         expect(failed[1]!.message).toMatch(
-            new RegExp(`^Loading ${url('/via-dead-proxy')} through proxy http://127\\.0\\.0\\.1:${port} failed: net::ERR_PROXY_CONNECTION_FAILED`),
+            new RegExp(`^GET ${url('/via-dead-proxy')} via proxy http://127\\.0\\.0\\.1:${port} failed: net::ERR_PROXY_CONNECTION_FAILED`),
         );
     });
 });
