@@ -552,18 +552,11 @@ export class Session {
     }
 }
 
-/** The cookie shape puppeteer's `BrowserContext.setCookie()` accepts (puppeteer 24 `CookieData`). */
-export interface PuppeteerCookieParam {
-    name: string;
-    value: string;
-    /** Chromium reads a leading dot as a domain cookie and a bare host as host-only. */
-    domain: string;
-    path: string;
-    expires?: number;
-    httpOnly: boolean;
-    secure: boolean;
-    sameSite?: 'Strict' | 'Lax' | 'None';
-}
+/**
+ * The cookie shape puppeteer's `BrowserContext.setCookie()` accepts (puppeteer 24 `CookieData`): a SessionCookie
+ * without `hostOnly`, because Chromium reads a leading dot in `domain` as a domain cookie and a bare host as host-only.
+ */
+export type PuppeteerCookieParam = Omit<SessionCookie, 'hostOnly'>;
 
 export function toPuppeteerCookieParam(cookie: SessionCookie): PuppeteerCookieParam {
     const param: PuppeteerCookieParam = {

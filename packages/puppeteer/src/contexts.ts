@@ -84,7 +84,8 @@ function redact(url: string): string {
     }
 }
 
-function withTimeout<T>(promise: Promise<T>, millis: number, onTimeout: () => Error): Promise<T> {
+/** Rejects with `onTimeout()` when `promise` takes longer than `millis`. */
+export function withTimeout<T>(promise: Promise<T>, millis: number, onTimeout: () => Error): Promise<T> {
     return new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => reject(onTimeout()), millis);
         timer.unref?.();

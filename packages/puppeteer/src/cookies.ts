@@ -1,23 +1,10 @@
 import { isIP } from 'node:net';
 
+import type { SessionCookie } from '@sessionkit/core';
 import type { BrowserContext, Cookie, CookieData } from 'puppeteer-core';
 
-/**
- * A cookie as a sessionkit session stores it (mirrors the shape @sessionkit/core exposes).
- * `domain` never has a leading dot; `hostOnly` says whether it matches only that exact host.
- */
-export interface SessionCookieData {
-    name: string;
-    value: string;
-    domain: string;
-    path: string;
-    /** Unix time in seconds (may be fractional); absent = session cookie. */
-    expires?: number;
-    httpOnly: boolean;
-    secure: boolean;
-    sameSite?: 'Strict' | 'Lax' | 'None';
-    hostOnly: boolean;
-}
+/** A cookie as a sessionkit session stores it: `domain` without leading dot, `hostOnly` for exact-host cookies. */
+export type SessionCookieData = SessionCookie;
 
 function stripBrackets(host: string): string {
     return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;

@@ -32,7 +32,7 @@ import type {
     PuppeteerLifeCycleEvent,
 } from 'puppeteer-core';
 
-import { SessionContextPool, type SessionContextPoolStats } from './contexts.js';
+import { SessionContextPool, type SessionContextPoolStats, withTimeout } from './contexts.js';
 import { type SessionCookieData, getContextCookies, setContextCookies } from './cookies.js';
 import { BrowserDisconnectedError, ChromiumNotFoundError, InvalidChromiumPathError, NavigationError } from './errors.js';
 import { resolveChromiumExecutable } from './executable.js';
@@ -689,23 +689,6 @@ function waitForDisconnect(browser: Browser, millis: number): Promise<void> {
         const timer = setTimeout(done, millis);
         timer.unref?.();
         browser.once('disconnected', done);
-    });
-}
-
-function withTimeout<T>(promise: Promise<T>, millis: number, onTimeout: () => Error): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => reject(onTimeout()), millis);
-        timer.unref?.();
-        promise.then(
-            (value) => {
-                clearTimeout(timer);
-                resolve(value);
-            },
-            (error: unknown) => {
-                clearTimeout(timer);
-                reject(error);
-            },
-        );
     });
 }
 
