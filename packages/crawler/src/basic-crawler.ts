@@ -74,6 +74,8 @@ export interface BasicCrawlerOptions<Context extends CrawlingContext = CrawlingC
     logLevel?: LogLevel;
 }
 
+const NEVER_ABORTED = new AbortController().signal;
+
 export const BASIC_CRAWLER_OPTION_KEYS: readonly string[] = [
     'requestHandler',
     'handleRequestFunction',
@@ -349,6 +351,8 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
             session: lease?.session,
             proxyInfo,
             navigation: undefined,
+            // Replaced by the middleware with the attempt's own signal.
+            signal: NEVER_ABORTED,
             log: this.log,
             crawler: this,
             addRequests: (requests) => this.addRequests(requests),

@@ -69,6 +69,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
         let marksAtStart = 0;
         let cooldownAtStart = 0;
         let inHandler = false;
+        const attempt = new AbortController();
         try {
             // 1. acquire
             if (pool) {
@@ -79,6 +80,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
             }
             // 2. context
             context = await this.options.createContext(request, lease);
+            context.signal = attempt.signal;
             // 3. apply
             if (session && adapter?.applySession) await adapter.applySession(context);
             // 4. navigate
@@ -92,7 +94,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
             }
             // 6. handle
             inHandler = true;
-            await this.runHandler(context);
+            await this.runHandler(context, attempt);
             inHandler = false;
             // 7. mark
             if (session) {
@@ -141,6 +143,8 @@ export class SessionMiddleware<Context extends CrawlingContext> {
                     context.log.debug(`Adapter cleanup failed: ${toError(error).message}`);
                 }
             }
+            // Whatever still runs for this attempt (a timed-out handler) learns that the session is no longer its own.
+            if (!attempt.signal.aborted) attempt.abort(new Error('The attempt is over.'));
             lease?.release();
         }
     }
@@ -171,11 +175,15 @@ export class SessionMiddleware<Context extends CrawlingContext> {
         onNavigation?.(statusCode, 'ok');
     }
 
-    private async runHandler(context: Context): Promise<void> {
+    private async runHandler(context: Context, attempt: AbortController): Promise<void> {
         const timeoutMs = this.options.requestHandlerTimeoutMs;
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new RequestTimeoutError('The request handler', timeoutMs / 1000)), timeoutMs);
+            timer = setTimeout(() => {
+                const error = new RequestTimeoutError('The request handler', timeoutMs / 1000);
+                attempt.abort(error);
+                reject(error);
+            }, timeoutMs);
         });
         try {
             await Promise.race([Promise.resolve().then(() => this.options.requestHandler(context)), timeout]);

@@ -30,6 +30,11 @@ export interface CrawlingContext {
     crawler: CrawlerHandle;
     /** Shortcut for `crawler.addRequests`. */
     addRequests(requests: Iterable<RequestLike>): Promise<AddRequestsResult>;
+    /**
+     * Aborted when this attempt is over: the handler timed out, or the attempt ended and its lease went back
+     * to the pool. Pass it to long work (sendRequest does) so a timed-out handler stops using the session.
+     */
+    signal: AbortSignal;
 }
 
 export type Awaitable<T> = T | Promise<T>;

@@ -64,6 +64,7 @@ export class HttpAdapter<Context extends HttpCrawlingContext> implements Crawler
                 proxyInfo: context.proxyInfo,
                 persistCookiesPerSession: this.settings.persistCookiesPerSession,
                 timeoutMs: this.settings.timeoutMs,
+                signal: context.signal,
                 overrides: this.settings.requestOptions,
             });
         } catch (error) {
@@ -116,6 +117,7 @@ export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingConte
                 proxyInfo: context.proxyInfo,
                 persistCookiesPerSession: this.persistCookiesPerSession,
                 timeoutMs: this.navigationTimeoutMs,
+                signal: context.signal,
                 overrides,
             });
         return context;

@@ -20,6 +20,8 @@ export interface SessionRequestInput {
     /** Send the session's cookies and keep the ones the site sets. Default true. */
     persistCookiesPerSession?: boolean;
     timeoutMs?: number;
+    /** Aborts the request (a crawling context's `signal`: the attempt is over). */
+    signal?: AbortSignal;
     overrides?: SendRequestOptions;
 }
 
@@ -55,6 +57,7 @@ export function buildSessionRequestOptions(input: SessionRequestInput): SendRequ
     if (input.payload !== undefined && options.body === undefined && options.json === undefined && options.form === undefined) options.body = input.payload;
     if (cookieJar) options.cookieJar = cookieJar;
     if (input.timeoutMs !== undefined && options.timeout === undefined) options.timeout = { request: input.timeoutMs };
+    if (input.signal && options.signal === undefined) options.signal = input.signal;
     const proxyUrl = overrides.proxyUrl ?? input.proxyInfo?.url;
     if (proxyUrl) options.proxyUrl = proxyUrl;
     if (input.session && options.sessionToken === undefined) options.sessionToken = input.session;
@@ -98,6 +101,8 @@ export interface SendRequestContext {
     request: { url: string; method: string; headers: Record<string, string>; payload: string | undefined };
     session: Session | undefined;
     proxyInfo: ProxyInfo | undefined;
+    /** When present (a crawling context), the request is aborted once the attempt is over. */
+    signal?: AbortSignal;
 }
 
 /**
@@ -113,6 +118,7 @@ export function sendRequest(context: SendRequestContext, overrides: SendRequestO
         payload: context.request.payload,
         session: context.session,
         proxyInfo: context.proxyInfo,
+        ...(context.signal ? { signal: context.signal } : {}),
         overrides,
     });
 }
