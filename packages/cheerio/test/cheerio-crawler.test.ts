@@ -190,7 +190,7 @@ describe('CheerioCrawler', () => {
                 seen.push({ contentType, title: $('title').text(), html: $.html(), json: JSON.parse(body) });
             },
         }).run([site.url('/api')]);
-        expect(seen).toEqual([{ contentType: 'application/json', title: '', html: '<html><head></head><body></body></html>', json: { title: '<title>not html</title>', items: [1, 2] } }]);
+        expect(seen).toEqual([{ contentType: 'application/json', title: '', html: '', json: { title: '<title>not html</title>', items: [1, 2] } }]);
     });
 
     it("gives every non-HTML page its own empty $ (one handler's changes do not leak into the next page)", async () => {

@@ -20,7 +20,7 @@ import {
 import { NonRetryableError } from './errors.js';
 import { type Request, type RequestLike } from './request.js';
 import { type AddRequestsResult, RequestQueue } from './request-queue.js';
-import { type AttemptOutcome, SessionMiddleware, toError } from './session-middleware.js';
+import { type AttemptOutcome, type AttemptScope, SessionMiddleware, toError } from './session-middleware.js';
 import { CrawlerStatistics, type CrawlerRunStatistics, formatRunStatistics } from './statistics.js';
 import type { CrawlerAdapter, CrawlerHandle, CrawlingContext, FailedRequestHandler, NavigationHook, RequestHandler } from './types.js';
 
@@ -73,8 +73,6 @@ export interface BasicCrawlerOptions<Context extends CrawlingContext = CrawlingC
     /** 'off' for quiet tests. */
     logLevel?: LogLevel;
 }
-
-const NEVER_ABORTED = new AbortController().signal;
 
 export const BASIC_CRAWLER_OPTION_KEYS: readonly string[] = [
     'requestHandler',
@@ -168,7 +166,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
             requestHandlerTimeoutMs: (options.requestHandlerTimeoutSecs ?? 60) * 1000,
             additionalHttpErrorStatusCodes: options.additionalHttpErrorStatusCodes ?? [],
             ignoreHttpErrorStatusCodes: options.ignoreHttpErrorStatusCodes ?? [],
-            createContext: (request, lease) => this.createContext(request, lease),
+            createContext: (request, lease, attempt) => this.createContext(request, lease, attempt),
             onNavigation: (statusCode, verdict) => this.stats.recordNavigation(statusCode, verdict),
         });
         this.middleware.pool = this.pool;
@@ -344,15 +342,16 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
     }
 
     /** Builds the context of one attempt; adapters add their fields in `extendContext`. */
-    protected async createContext(request: Request, lease: SessionLease | undefined): Promise<Context> {
+    protected async createContext(request: Request, lease: SessionLease | undefined, attempt: AttemptScope): Promise<Context> {
         const proxyInfo = lease ? lease.proxyInfo : await this.proxyConfiguration?.newProxyInfo();
         const base: CrawlingContext = {
             request,
             session: lease?.session,
             proxyInfo,
             navigation: undefined,
-            // Replaced by the middleware with the attempt's own signal.
-            signal: NEVER_ABORTED,
+            get signal() {
+                return attempt.signal;
+            },
             log: this.log,
             crawler: this,
             addRequests: (requests) => this.addRequests(requests),

@@ -29,7 +29,7 @@ export interface SessionMiddlewareOptions<Context extends CrawlingContext> {
     /** Status codes that never count as errors or blocks (content, e.g. a 403 page you want). */
     ignoreHttpErrorStatusCodes: readonly number[];
     /** Builds the context for a request and its lease (the crawler's and the adapter's fields). */
-    createContext(request: Request, lease: SessionLease | undefined): Promise<Context> | Context;
+    createContext(request: Request, lease: SessionLease | undefined, attempt: AttemptScope): Promise<Context> | Context;
     /** Called with every navigation status code (for stats). */
     onNavigation?(statusCode: number, verdict: 'ok' | 'blocked' | 'rateLimited' | 'error'): void;
 }
@@ -52,6 +52,38 @@ export interface SessionMiddlewareOptions<Context extends CrawlingContext> {
  *  8. save      adapter.saveCookies (also after errors, while the session lives)
  *  9. release   adapter.cleanup, then the lease goes back to the pool
  */
+const ATTEMPT_OVER = new Error('The attempt is over: its lease went back to the pool.');
+
+/**
+ * The lifetime of one attempt, as an AbortSignal made only when someone asks for it: most attempts never
+ * do, and an AbortController plus an abort() per request costs more than the rest of the middleware.
+ */
+export class AttemptScope {
+    private controller: AbortController | undefined;
+    private over = false;
+
+    get signal(): AbortSignal {
+        if (!this.controller) {
+            this.controller = new AbortController();
+            if (this.over) this.controller.abort(ATTEMPT_OVER);
+        }
+        return this.controller.signal;
+    }
+
+    /** The handler timed out: whatever it still runs is told why. */
+    abort(reason: Error): void {
+        this.over = true;
+        this.controller ??= new AbortController();
+        if (!this.controller.signal.aborted) this.controller.abort(reason);
+    }
+
+    /** The lease went back to the pool. */
+    end(): void {
+        this.over = true;
+        if (this.controller && !this.controller.signal.aborted) this.controller.abort(ATTEMPT_OVER);
+    }
+}
+
 export class SessionMiddleware<Context extends CrawlingContext> {
     /** The pool leases come from; the crawler swaps it when a new run gets a fresh pool. */
     pool: SessionPool | undefined;
@@ -69,7 +101,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
         let marksAtStart = 0;
         let cooldownAtStart = 0;
         let inHandler = false;
-        const attempt = new AbortController();
+        const attempt = new AttemptScope();
         try {
             // 1. acquire
             if (pool) {
@@ -79,8 +111,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
                 cooldownAtStart = session.cooldownUntilMs;
             }
             // 2. context
-            context = await this.options.createContext(request, lease);
-            context.signal = attempt.signal;
+            context = await this.options.createContext(request, lease, attempt);
             // 3. apply
             if (session && adapter?.applySession) await adapter.applySession(context);
             // 4. navigate
@@ -144,7 +175,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
                 }
             }
             // Whatever still runs for this attempt (a timed-out handler) learns that the session is no longer its own.
-            if (!attempt.signal.aborted) attempt.abort(new Error('The attempt is over.'));
+            attempt.end();
             lease?.release();
         }
     }
@@ -175,7 +206,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
         onNavigation?.(statusCode, 'ok');
     }
 
-    private async runHandler(context: Context, attempt: AbortController): Promise<void> {
+    private async runHandler(context: Context, attempt: AttemptScope): Promise<void> {
         const timeoutMs = this.options.requestHandlerTimeoutMs;
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {

@@ -64,7 +64,6 @@ export class HttpAdapter<Context extends HttpCrawlingContext> implements Crawler
                 proxyInfo: context.proxyInfo,
                 persistCookiesPerSession: this.settings.persistCookiesPerSession,
                 timeoutMs: this.settings.timeoutMs,
-                signal: context.signal,
                 overrides: this.settings.requestOptions,
             });
         } catch (error) {

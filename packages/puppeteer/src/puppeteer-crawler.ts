@@ -11,6 +11,7 @@ import {
     checkString,
 } from '@sessionkit/core';
 import {
+    type AttemptScope,
     BasicCrawler,
     type BasicCrawlerOptions,
     type CrawlerAdapter,
@@ -600,8 +601,8 @@ export class PuppeteerCrawler extends BasicCrawler<PuppeteerCrawlingContext> {
     }
 
     /** The page is opened with the context, so pre-navigation hooks can use it (with or without sessions). */
-    protected override async createContext(request: Request, lease: SessionLease | undefined): Promise<PuppeteerCrawlingContext> {
-        const context = await super.createContext(request, lease);
+    protected override async createContext(request: Request, lease: SessionLease | undefined, attempt: AttemptScope): Promise<PuppeteerCrawlingContext> {
+        const context = await super.createContext(request, lease, attempt);
         await this.browserAdapter.openPage(context);
         return context;
     }
