@@ -33,6 +33,29 @@ export {
     type ResponseVerdict,
     type CreateSessionFunctionOptions,
 } from './pool.js';
+export {
+    SharedSessionPool,
+    SharedSessionLease,
+    SharedStoreUnavailableError,
+    isSharedSessionStore,
+    type SharedSessionStore,
+    type SharedPoolConnection,
+    type SharedPoolListener,
+    type SharedPoolSettings,
+    type SharedPoolSnapshot,
+    type SharedSessionPoolStats,
+    type SharedSessionRecord,
+    type NewSharedSession,
+    type SharedMintSlot,
+    type SharedAcquireResult,
+    type SharedPeekResult,
+    type SharedReserveResult,
+    type SharedCommitResult,
+    type SharedSessionLookup,
+    type SharedSessionUpdate,
+    type SharedUpdateResult,
+    type SharedWaitInfo,
+} from './shared.js';
 export { type SessionStore, type PersistedPoolState, MemorySessionStore, FileSessionStore, type FileSessionStoreOptions, STATE_FORMAT, STATE_VERSION } from './store.js';
 export { parseRetryAfterMs, backoffMs } from './retry-after.js';
 export {

@@ -181,6 +181,18 @@ export class SessionLease {
     }
 }
 
+/** Builds the pool of a SharedSessionStore, or returns undefined for any other store. */
+type SharedPoolFactory = (options: SessionPoolOptions) => SessionPool | undefined;
+let sharedPoolFactory: SharedPoolFactory | undefined;
+
+/**
+ * @internal Lets shared.ts plug in SharedSessionPool, so that `new SessionPool({ store })` with a
+ * SharedSessionStore builds one. (shared.ts imports this module to extend SessionPool: it cannot be imported here.)
+ */
+export function _registerSharedPoolFactory(factory: SharedPoolFactory): void {
+    sharedPoolFactory = factory;
+}
+
 interface Waiter {
     resolve(lease: SessionLease): void;
     reject(error: Error): void;
@@ -201,23 +213,24 @@ interface Waiter {
  * getting blocked, waits instead of failing when everything is busy, and persists its state.
  */
 export class SessionPool extends EventEmitter<SessionPoolEvents> implements SessionOwner {
-    readonly maxPoolSize: number;
-    readonly maxConcurrencyPerSession: number;
-    readonly acquireTimeoutMs: number;
+    // `!`: assigned in the constructor, unless it returns a SharedSessionPool instead (see the constructor).
+    readonly maxPoolSize!: number;
+    readonly maxConcurrencyPerSession!: number;
+    readonly acquireTimeoutMs!: number;
     /** Limits of the pool's sessions (shared by all of them). */
-    readonly sessionLimits: SessionLimits;
+    readonly sessionLimits!: SessionLimits;
     readonly proxyConfiguration: ProxyConfiguration | undefined;
-    readonly persistMode: boolean | 'explicit';
-    readonly persistStateKey: string;
+    readonly persistMode!: boolean | 'explicit';
+    readonly persistStateKey!: string;
     readonly store: SessionStore | undefined;
-    readonly log: Log;
+    readonly log!: Log;
 
-    private readonly sessionOptions: SessionOptions;
+    private readonly sessionOptions!: SessionOptions;
     private readonly createSessionFunction: SessionPoolOptions['createSessionFunction'];
-    private readonly persistIntervalMs: number;
-    private readonly ownsStore: boolean;
-    private readonly proxyHealth: ProxyHealth;
-    private readonly random: () => number;
+    private readonly persistIntervalMs!: number;
+    private readonly ownsStore!: boolean;
+    private readonly proxyHealth!: ProxyHealth;
+    private readonly random!: () => number;
 
     private readonly sessions = new Map<string, Session>();
     private readonly available = new AvailableList();
@@ -257,6 +270,11 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
 
     constructor(options: SessionPoolOptions = {}) {
         super();
+        // A SharedSessionStore (e.g. @sessionkit/redis) coordinates one pool across processes: build its pool instead.
+        if (new.target === SessionPool && sharedPoolFactory !== undefined && typeof options === 'object' && options !== null && options.store !== undefined) {
+            const shared = sharedPoolFactory(options);
+            if (shared) return shared;
+        }
         validatePoolOptions(options);
         this.log = options.log ?? new Log({ prefix: 'SessionPool', ...(options.logLevel ? { level: options.logLevel } : {}) });
         if (options.log && options.logLevel) this.log.level = options.logLevel;

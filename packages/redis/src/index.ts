@@ -1,1 +1,3 @@
-export {};
+export { RedisSessionStore, type RedisSessionStoreOptions } from './store.js';
+export { RedisUnavailableError, RedisScriptError } from './errors.js';
+export { RedisPoolConnection } from './connection.js';

@@ -1,0 +1,776 @@
+// Every update of the shared pool is one Lua script: Redis runs it atomically, so no other worker ever sees
+// half an update, and a worker that dies between two scripts leaves a consistent state behind. Scripts touch
+// O(1) keys per call (plus the proxy list when a session is minted or a caller has to wait, and at most 64
+// expired leases taken back per call); none reads the whole pool.
+//
+// Keys, under the prefix P = `<keyPrefix>{<poolId>}:` (one hash tag: every key of a pool is in one cluster slot):
+//   P s:<id>      hash   a session: u usage, e errorScore, ec errorCount, l leases held, w warm (1 after its first
+//                        use), cd cooldown end, ca/ea created/expires, px proxy ('' direct), ep epoch (its proxy's
+//                        timesBenched when bound), mA/mE/dE/mU limits, jar/ud cookies and userData JSON, ver
+//                        their version, wr the worker that wrote them, r retire reason (once retired: the hash
+//                        then expires after retiredSessionTtl)
+//   P live        set    ids of live sessions (SCARD + minting slots ≤ maxPoolSize)
+//   P avail       zset   sessions that can be leased, scored by the time they can: last release (LRU) or cooldown end
+//   P leases      zset   lease tokens scored by expiry (renewed by the holder's heartbeat)
+//   P lease       hash   lease token → session id
+//   P reaped      zset   tokens of expired leases taken back (a late release still counts its marks), for 1 h
+//   P minting     zset   slots reserved for sessions being created ("<token> <proxy>"), scored by expiry
+//   P mints       hash   token → slot (a re-sent reservation gets the same slot)
+//   P waiters     zset   workers with queued acquires (a release publishes a wake-up only when there are some)
+//   P px:<url>    hash   a proxy (P px:direct: no proxy): state, active, created, succ, blocks, errors, rl, tb
+//                        timesBenched, cf consecutive failures, rls rate-limit streak, bu bench end, cu cooldown end
+//   P proxies     list   proxies new sessions are spread over (P pickset dedupes it)
+//   P known       list   every proxy seen, for stats (P proxyset dedupes it)
+//   P stats       hash   pool-wide counters (created, retired, retired:<reason>, leasesGranted, leasesExpired,
+//                        markedGood, markedBad, rateLimited, proxiesBenched, gLeased = sessions with a lease)
+//   P meta        hash   settings of the first worker, round-robin cursor
+//   P op:<id>     string idempotency keys of calls that are not idempotent by nature (10 min)
+//   P events      pub/sub "f" something freed up, "r <reason> <id>" retired, "b <until> <times> <url>" proxy
+//                        benched, "v <times> <url>" proxy back on probation
+
+/** ARGV[1..14] of every script: the worker and its settings. Script arguments start at ARGV[15]. */
+const PRELUDE = `
+local P = KEYS[1]
+local WORKER = ARGV[1]
+local RND = tonumber(ARGV[2])
+local MAXCONC = tonumber(ARGV[3])
+local MAXPOOL = tonumber(ARGV[4])
+local LEASE_TTL = tonumber(ARGV[5])
+local RETIRED_TTL = tonumber(ARGV[6])
+local BAN = tonumber(ARGV[7])
+local BENCH_BASE = tonumber(ARGV[8])
+local BENCH_MAX = tonumber(ARGV[9])
+local RL_BASE = tonumber(ARGV[10])
+local RL_MAX = tonumber(ARGV[11])
+local MAX_COOL = tonumber(ARGV[12])
+local MODE = ARGV[13]
+local WAITER_TTL = tonumber(ARGV[14])
+local A = 14
+
+local T = redis.call('TIME')
+local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
+
+local K_LIVE, K_AVAIL, K_LEASES, K_LEASE = P .. 'live', P .. 'avail', P .. 'leases', P .. 'lease'
+local K_REAPED, K_MINTING, K_MINTS, K_WAITERS = P .. 'reaped', P .. 'minting', P .. 'mints', P .. 'waiters'
+local K_STATS, K_META, K_EVENTS = P .. 'stats', P .. 'meta', P .. 'events'
+local K_PROXIES, K_PICKSET, K_KNOWN, K_PROXYSET = P .. 'proxies', P .. 'pickset', P .. 'known', P .. 'proxyset'
+local K_DIRECT = P .. 'px:direct'
+
+local function skey(id) return P .. 's:' .. id end
+local function rkey(url) if not url or url == '' then return K_DIRECT end return P .. 'px:' .. url end
+local function num(v, d) if not v then return d end return tonumber(v) or d end
+local function fmt(n) return string.format('%.17g', n) end
+local function publish(msg) redis.call('PUBLISH', K_EVENTS, msg) end
+local function wake_waiters() if redis.call('ZCOUNT', K_WAITERS, NOW, '+inf') > 0 then publish('f') end end
+
+-- Exponential backoff with equal jitter (core's backoffMs).
+local function backoff(attempt, base, max, rnd)
+  local e = base * (2 ^ math.max(0, attempt))
+  if e > max then e = max end
+  return math.floor(e / 2 + (e / 2) * rnd + 0.5)
+end
+
+-- ---------------------------------------------------------------- proxy health (core's ProxyHealth rules)
+
+-- A route: {state, bu bench end, url, tb timesBenched, cu cooldown end, active}. A benched proxy whose time is
+-- up goes on probation (one session at a time) here.
+local function load_route(rk)
+  local f = redis.call('HMGET', rk, 'state', 'bu', 'url', 'tb', 'cu', 'active')
+  local st = f[1] or 'healthy'
+  if st == 'benched' and num(f[2], 0) <= NOW then
+    redis.call('HSET', rk, 'state', 'probation')
+    publish('v ' .. num(f[4], 0) .. ' ' .. (f[3] or ''))
+    st = 'probation'
+  end
+  f[1] = st
+  return f
+end
+
+local function route_state(rk) return load_route(rk)[1] end
+
+local function bench(rk)
+  local f = redis.call('HMGET', rk, 'tb', 'url')
+  local tb = num(f[1], 0)
+  local bu = NOW + backoff(tb, BENCH_BASE, BENCH_MAX, RND)
+  redis.call('HSET', rk, 'state', 'benched', 'bu', fmt(bu), 'tb', tb + 1, 'cf', 0)
+  redis.call('HINCRBY', K_STATS, 'proxiesBenched', 1)
+  publish('b ' .. fmt(bu) .. ' ' .. (tb + 1) .. ' ' .. (f[2] or ''))
+end
+
+-- A block (field 'blocks') or an error ('errors'): banThreshold in a row bench the proxy; on probation, one does.
+local function record_failure(rk, field)
+  redis.call('HINCRBY', rk, field, 1)
+  local cf = redis.call('HINCRBY', rk, 'cf', 1)
+  if rk == K_DIRECT then return end
+  local st = route_state(rk)
+  if st == 'benched' then return end
+  if st == 'probation' or cf >= BAN then bench(rk) end
+end
+
+local function record_success(rk)
+  redis.call('HINCRBY', rk, 'succ', 1)
+  local f = redis.call('HMGET', rk, 'cf', 'rls', 'state')
+  if f[1] ~= '0' or f[2] ~= '0' then redis.call('HSET', rk, 'cf', 0, 'rls', 0) end
+  if f[3] == 'probation' then redis.call('HSET', rk, 'state', 'healthy') end
+end
+
+-- Returns the route's cooldown end. retry_after < 0: none given, back off over the route's streak.
+local function record_rate_limit(rk, retry_after)
+  redis.call('HINCRBY', rk, 'rl', 1)
+  local f = redis.call('HMGET', rk, 'rls', 'cu')
+  local streak = num(f[1], 0)
+  local wait = retry_after
+  if wait < 0 then wait = backoff(streak, RL_BASE, RL_MAX, RND) end
+  if wait > MAX_COOL then wait = MAX_COOL end
+  local cu = num(f[2], 0)
+  if NOW + wait > cu then cu = NOW + wait end
+  redis.call('HSET', rk, 'rls', streak + 1, 'cu', fmt(cu))
+  return cu
+end
+
+-- The session's proxy was benched since the session was bound to it: its IP-bound identity is burned.
+local function burned(rk, route, epoch)
+  if rk == K_DIRECT then return false end
+  return route[1] == 'benched' or num(route[4], 0) ~= num(epoch, 0)
+end
+
+local function route_burned(rk, epoch)
+  if rk == K_DIRECT then return false end
+  return burned(rk, load_route(rk), epoch)
+end
+
+local function accepts(rk)
+  local f = load_route(rk)
+  if f[1] == 'benched' or num(f[5], 0) > NOW then return false end
+  return f[1] ~= 'probation' or num(f[6], 0) <= 0
+end
+
+-- Fewest live sessions among proxies that take one, healthy before probation, ties round robin.
+local function pick_route()
+  if MODE == 'direct' then
+    if num(redis.call('HGET', K_DIRECT, 'cu'), 0) > NOW then return nil end
+    return K_DIRECT, ''
+  end
+  local urls = redis.call('LRANGE', K_PROXIES, 0, -1)
+  local n = #urls
+  if n == 0 then return nil end
+  local rr = num(redis.call('HGET', K_META, 'rr'), 0)
+  local best, best_url, best_active, best_state
+  for i = 0, n - 1 do
+    local url = urls[((rr + i) % n) + 1]
+    local rk = rkey(url)
+    local f = load_route(rk)
+    local st, active = f[1], num(f[6], 0)
+    if st ~= 'benched' and num(f[5], 0) <= NOW and (st ~= 'probation' or active <= 0) then
+      if not best or active < best_active or (active == best_active and best_state == 'probation' and st == 'healthy') then
+        best, best_url, best_active, best_state = rk, url, active, st
+      end
+    end
+  end
+  if best then redis.call('HSET', K_META, 'rr', (rr + 1) % n) end
+  return best, best_url
+end
+
+-- ---------------------------------------------------------------- sessions
+
+-- Retire once: returns 1 when this call retired it (or is a re-sent copy of the call that did).
+local function retire(id, sk, reason, op)
+  local f = redis.call('HMGET', sk, 'r', 'px', 'e', 'mE', 'rop')
+  if f[1] then
+    if op ~= '' and f[5] == op then return 1 end
+    return 0
+  end
+  redis.call('HSET', sk, 'r', reason, 'rop', op, 'ra', fmt(NOW))
+  redis.call('HDEL', sk, 'jar', 'ud')
+  if num(f[3], 0) < num(f[4], 0) then redis.call('HSET', sk, 'e', f[4]) end
+  redis.call('SREM', K_LIVE, id)
+  redis.call('ZREM', K_AVAIL, id)
+  local rk = rkey(f[2])
+  redis.call('HINCRBY', rk, 'active', -1)
+  if reason == 'blocked' or reason == 'manual' then record_failure(rk, 'blocks') end
+  redis.call('HINCRBY', K_STATS, 'retired', 1)
+  redis.call('HINCRBY', K_STATS, 'retired:' .. reason, 1)
+  redis.call('PEXPIRE', sk, RETIRED_TTL)
+  publish('r ' .. reason .. ' ' .. id)
+  return 1
+end
+
+-- Every field of a session the hot paths need, in one HMGET:
+--   1 r, 2 ea, 3 px, 4 ep, 5 l, 6 w, 7 cd, 8 u, 9 e, 10 ec, 11 ver, 12 wr, 13 ca, 14 mA, 15 mE, 16 dE, 17 mU
+local SF = {'r', 'ea', 'px', 'ep', 'l', 'w', 'cd', 'u', 'e', 'ec', 'ver', 'wr', 'ca', 'mA', 'mE', 'dE', 'mU'}
+local function load_session(sk) return redis.call('HMGET', sk, unpack(SF)) end
+
+-- Replays marks in order (g good, b bad blaming the proxy, h bad not blaming it) as deltas on the stored
+-- counters of the loaded session f, then returns the threshold the session crossed (nil if none, or if it is
+-- retired already).
+local function apply_marks(sk, f, marks, rk)
+  if marks == '' then return nil end
+  local u, e, ec = num(f[8], 0), num(f[9], 0), num(f[10], 0)
+  local dec, me, mu = num(f[16], 0.5), num(f[15], 3), num(f[17], 50)
+  local good, bad = 0, 0
+  for i = 1, #marks do
+    local c = string.sub(marks, i, i)
+    u = u + 1
+    if c == 'g' then
+      e = e - dec
+      if e < 0 then e = 0 end
+      good = good + 1
+      record_success(rk)
+    else
+      e = e + 1
+      ec = ec + 1
+      bad = bad + 1
+      if c == 'b' then record_failure(rk, 'errors') end
+    end
+  end
+  f[8], f[9], f[10] = tostring(u), fmt(e), tostring(ec)
+  redis.call('HSET', sk, 'u', u, 'e', f[9], 'ec', ec)
+  if good > 0 then redis.call('HINCRBY', K_STATS, 'markedGood', good) end
+  if bad > 0 then redis.call('HINCRBY', K_STATS, 'markedBad', bad) end
+  if f[1] then return nil end
+  if e >= me then return 'errorScore' end
+  if u >= mu then return 'maxUsageCount' end
+  return nil
+end
+
+local function grant(id, sk, token, f)
+  local l = num(f[5], 0) + 1
+  f[5] = tostring(l)
+  redis.call('HSET', sk, 'l', l)
+  if l == 1 then redis.call('HINCRBY', K_STATS, 'gLeased', 1) end
+  -- A fresh session stays exclusive until its first use completes; a warm one is shared up to MAXCONC, LRU-rotated.
+  if f[6] ~= '1' or l >= MAXCONC then
+    redis.call('ZREM', K_AVAIL, id)
+  else
+    redis.call('ZADD', K_AVAIL, NOW, id)
+  end
+  redis.call('ZADD', K_LEASES, NOW + LEASE_TTL, token)
+  redis.call('HSET', K_LEASE, token, id)
+  redis.call('HINCRBY', K_STATS, 'leasesGranted', 1)
+end
+
+-- A session record: {kind, a, id, u, e, ec, cd, w, ver, wr, ca, ea, px, mA, mE, dE, mU, hasContent, jar, ud};
+-- cookies and userData only when another worker wrote them (or when forced).
+local function reply_from(kind, a, id, sk, f, force)
+  local out = {kind, a, id, f[8], f[9], f[10], f[7], f[6], f[11], f[12], f[13], f[2], f[3], f[14], f[15], f[16], f[17]}
+  if force or f[12] ~= WORKER then
+    local c = redis.call('HMGET', sk, 'jar', 'ud')
+    out[18] = '1'
+    out[19] = c[1]
+    out[20] = c[2]
+  else
+    out[18] = '0'
+    out[19] = false
+    out[20] = false
+  end
+  return out
+end
+
+local function reply(kind, a, id, sk, force) return reply_from(kind, a, id, sk, load_session(sk), force) end
+
+-- Takes back leases whose holder stopped renewing them (a dead worker) and slots never committed.
+local function reap()
+  local woke = false
+  local expired = redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', NOW, 'LIMIT', 0, 64)
+  for _, token in ipairs(expired) do
+    redis.call('ZREM', K_LEASES, token)
+    redis.call('ZADD', K_REAPED, NOW, token)
+    local id = redis.call('HGET', K_LEASE, token)
+    redis.call('HDEL', K_LEASE, token)
+    if id then
+      local sk = skey(id)
+      local f = redis.call('HMGET', sk, 'l', 'r', 'cd')
+      if f[1] then
+        local l = num(f[1], 0)
+        if l > 0 then
+          l = redis.call('HINCRBY', sk, 'l', -1)
+          if l == 0 then redis.call('HINCRBY', K_STATS, 'gLeased', -1) end
+        end
+        if not f[2] and l < MAXCONC and not redis.call('ZSCORE', K_AVAIL, id) then
+          local at = num(f[3], 0)
+          if at < NOW then at = NOW end
+          redis.call('ZADD', K_AVAIL, at, id)
+        end
+      end
+    end
+    woke = true
+  end
+  if #expired > 0 then
+    redis.call('HINCRBY', K_STATS, 'leasesExpired', #expired)
+    redis.call('ZREMRANGEBYSCORE', K_REAPED, '-inf', NOW - 3600000)
+  end
+  local slots = redis.call('ZRANGEBYSCORE', K_MINTING, '-inf', NOW, 'LIMIT', 0, 64)
+  for _, m in ipairs(slots) do
+    redis.call('ZREM', K_MINTING, m)
+    local sp = string.find(m, ' ', 1, true)
+    redis.call('HDEL', K_MINTS, string.sub(m, 1, sp - 1))
+    local url = string.sub(m, sp + 1)
+    if url ~= '?' then redis.call('HINCRBY', rkey(url), 'active', -1) end
+    woke = true
+  end
+  if woke then wake_waiters() end
+end
+
+-- The least recently used session that can go now. Retires expired and proxy-burned sessions it meets and
+-- parks those whose route is cooling; returns nil when there is none, false when it gave up (try again).
+local function pick()
+  for _ = 1, 64 do
+    local ids = redis.call('ZRANGEBYSCORE', K_AVAIL, '-inf', NOW, 'LIMIT', 0, 1)
+    local id = ids[1]
+    if not id then return nil end
+    local sk = skey(id)
+    local f = load_session(sk)
+    if not f[2] or f[1] then
+      redis.call('ZREM', K_AVAIL, id)
+    elseif num(f[2], 0) <= NOW then
+      retire(id, sk, 'expired', '')
+    else
+      local rk = rkey(f[3])
+      local route = load_route(rk)
+      if burned(rk, route, f[4]) then
+        retire(id, sk, 'proxyBenched', '')
+      else
+        local cu = num(route[5], 0)
+        if cu > NOW then
+          redis.call('ZADD', K_AVAIL, cu, id)
+          redis.call('HSET', sk, 'cd', fmt(cu))
+        elseif num(f[5], 0) >= MAXCONC then
+          redis.call('ZREM', K_AVAIL, id)
+        else
+          return id, sk, f
+        end
+      end
+    end
+  end
+  return false
+end
+
+-- A slot for a new session under maxPoolSize: on the given route (explicit: '' = direct), on one picked
+-- here, or (MODE function) on the one the worker's newUrlFunction names at commit.
+local function reserve_slot(token, explicit)
+  -- A re-sent call (after a reconnection) gets the slot its first copy reserved.
+  local prev = redis.call('HGET', K_MINTS, token)
+  if prev and redis.call('ZSCORE', K_MINTING, prev) then return prev, string.sub(prev, string.find(prev, ' ', 1, true) + 1) end
+  if redis.call('SCARD', K_LIVE) + redis.call('ZCARD', K_MINTING) >= MAXPOOL then return nil, 'full' end
+  local url
+  if explicit then
+    url = explicit
+    redis.call('HINCRBY', rkey(url), 'active', 1)
+  elseif MODE == 'function' then
+    url = '?'
+  else
+    local rk, chosen = pick_route()
+    if not rk then return nil, 'route' end
+    redis.call('HINCRBY', rk, 'active', 1)
+    url = chosen
+  end
+  local m = token .. ' ' .. url
+  redis.call('ZADD', K_MINTING, NOW + LEASE_TTL, m)
+  redis.call('HSET', K_MINTS, token, m)
+  return m, url
+end
+
+-- Nothing to hand out: registers the worker as waiting (releases then publish a wake-up) and says when to
+-- try again at the latest (a cooldown end, a lease or slot expiry, a proxy back from the bench).
+local function wait_reply(at)
+  redis.call('ZREMRANGEBYSCORE', K_WAITERS, '-inf', NOW)
+  redis.call('ZADD', K_WAITERS, NOW + WAITER_TTL, WORKER)
+  local function consider(v) if v and (not at or v < at) then at = v end end
+  local c = redis.call('ZRANGE', K_AVAIL, 0, 0, 'WITHSCORES')
+  if c[2] then consider(tonumber(c[2])) end
+  local le = redis.call('ZRANGE', K_LEASES, 0, 0, 'WITHSCORES')
+  if le[2] then consider(tonumber(le[2])) end
+  local ms = redis.call('ZRANGE', K_MINTING, 0, 0, 'WITHSCORES')
+  if ms[2] then consider(tonumber(ms[2])) end
+  local live = redis.call('SCARD', K_LIVE)
+  local room = live + redis.call('ZCARD', K_MINTING) < MAXPOOL
+  local urls = redis.call('LRANGE', K_PROXIES, 0, -1)
+  local benched = 0
+  for _, url in ipairs(urls) do
+    local rk = rkey(url)
+    local st = route_state(rk)
+    if st == 'benched' then benched = benched + 1 end
+    if room and MODE == 'list' then
+      local f = redis.call('HMGET', rk, 'active', 'cu', 'bu')
+      if not (st == 'probation' and num(f[1], 0) > 0) then
+        local t = NOW
+        if st == 'benched' then t = num(f[3], NOW) end
+        if num(f[2], 0) > t then t = num(f[2], 0) end
+        consider(t)
+      end
+    end
+  end
+  if room and MODE == 'direct' then consider(num(redis.call('HGET', K_DIRECT, 'cu'), NOW)) end
+  if room and MODE == 'function' then consider(NOW) end
+  -- Never sooner than 20 ms: no busy loop on a state that changes only with the clock.
+  if at and at < NOW + 20 then at = NOW + 20 end
+  return {'W', at and fmt(at) or '', live, redis.call('HGET', K_STATS, 'gLeased') or '0', redis.call('ZCARD', K_LEASES),
+    redis.call('ZCOUNT', K_AVAIL, '(' .. fmt(NOW), '+inf'), benched, #urls}
+end
+`;
+
+const ACQUIRE = `
+local token, pinned = ARGV[A + 1], ARGV[A + 2]
+-- A re-sent call (after a reconnection) gets the lease its first copy took.
+local prev = redis.call('HGET', K_LEASE, token)
+if prev then return reply('L', token, prev, skey(prev), false) end
+reap()
+if pinned ~= '' then
+  local sk = skey(pinned)
+  local f = load_session(sk)
+  if not f[2] then return {'X', 'unknown'} end
+  if f[1] then return {'X', f[1]} end
+  if num(f[2], 0) <= NOW then
+    retire(pinned, sk, 'expired', '')
+    return {'X', 'expired'}
+  end
+  local rk = rkey(f[3])
+  local route = load_route(rk)
+  if burned(rk, route, f[4]) then
+    retire(pinned, sk, 'proxyBenched', '')
+    return {'X', 'proxyBenched'}
+  end
+  local cd = num(f[7], 0)
+  local cu = num(route[5], 0)
+  if cu > cd then cd = cu end
+  if cd > NOW then return wait_reply(cd) end
+  local l = num(f[5], 0)
+  if l >= MAXCONC or (l > 0 and f[6] ~= '1') then return wait_reply(nil) end
+  grant(pinned, sk, token, f)
+  return reply_from('L', token, pinned, sk, f, false)
+end
+local id, sk, f = pick()
+if id then
+  grant(id, sk, token, f)
+  return reply_from('L', token, id, sk, f, false)
+end
+if id == nil then
+  local slot, url = reserve_slot(token, nil)
+  if slot then return {'M', slot, url} end
+  return wait_reply(nil)
+end
+return wait_reply(NOW)
+`;
+
+const PEEK = `
+reap()
+local id, sk, f = pick()
+if id then
+  redis.call('ZADD', K_AVAIL, NOW, id)
+  return reply_from('S', '', id, sk, f, false)
+end
+if id == nil then
+  local slot, url = reserve_slot(ARGV[A + 1], nil)
+  if slot then return {'M', slot, url} end
+end
+local any = redis.call('SRANDMEMBER', K_LIVE)
+if any then return reply('S', '', any, skey(any), false) end
+return wait_reply(nil)
+`;
+
+const RESERVE = `
+local explicit = nil
+if ARGV[A + 2] == 'given' then explicit = ARGV[A + 3] end
+local slot, why = reserve_slot(ARGV[A + 1], explicit)
+if slot then return {'M', slot, why} end
+if why == 'full' then return {'F'} end
+return {'N'}
+`;
+
+const COMMIT = `
+local slot, id, hold = ARGV[A + 1], ARGV[A + 2], ARGV[A + 3] == '1'
+local sk = skey(id)
+local sp = string.find(slot, ' ', 1, true)
+local token, url = string.sub(slot, 1, sp - 1), string.sub(slot, sp + 1)
+if not redis.call('ZSCORE', K_MINTING, slot) then
+  if redis.call('HGET', sk, 'slot') == slot then
+    if hold then return {'C', token} end
+    return {'C', ''}
+  end
+  return {'E'}
+end
+if redis.call('EXISTS', sk) == 1 then return {'T'} end
+local rk
+if url == '?' then
+  url = ARGV[A + 4]
+  rk = rkey(url)
+  if not accepts(rk) then return {'N'} end
+  redis.call('HINCRBY', rk, 'active', 1)
+else
+  rk = rkey(url)
+end
+redis.call('ZREM', K_MINTING, slot)
+redis.call('HDEL', K_MINTS, token)
+if url ~= '' then
+  redis.call('HSETNX', rk, 'url', url)
+  if redis.call('SADD', K_PROXYSET, url) == 1 then redis.call('RPUSH', K_KNOWN, url) end
+end
+local ca = ARGV[A + 5]
+if ca == '' then ca = fmt(NOW) end
+local ea = ARGV[A + 6]
+if ea == '' then ea = fmt(NOW + tonumber(ARGV[A + 10]) * 1000) end
+local l = 0
+if hold then l = 1 end
+local fields = {'id', id, 'px', url, 'ca', ca, 'ea', ea, 'u', ARGV[A + 7], 'e', ARGV[A + 8], 'ec', ARGV[A + 9],
+  'mA', ARGV[A + 10], 'mE', ARGV[A + 11], 'dE', ARGV[A + 12], 'mU', ARGV[A + 13], 'cd', ARGV[A + 14],
+  'ver', 1, 'wr', WORKER, 'w', 0, 'ep', num(redis.call('HGET', rk, 'tb'), 0), 'slot', slot, 'l', l, 'ud', ARGV[A + 17]}
+if ARGV[A + 15] == '1' then
+  fields[#fields + 1] = 'jar'
+  fields[#fields + 1] = ARGV[A + 16]
+end
+redis.call('HSET', sk, unpack(fields))
+redis.call('SADD', K_LIVE, id)
+redis.call('HINCRBY', rk, 'created', 1)
+redis.call('HINCRBY', K_STATS, 'created', 1)
+if hold then
+  -- The creator holds a fresh session: nobody else gets it before its first use completes.
+  redis.call('HINCRBY', K_STATS, 'gLeased', 1)
+  redis.call('ZADD', K_LEASES, NOW + LEASE_TTL, token)
+  redis.call('HSET', K_LEASE, token, id)
+  redis.call('HINCRBY', K_STATS, 'leasesGranted', 1)
+  return {'C', token}
+end
+local at = num(ARGV[A + 14], 0)
+if at < NOW then at = NOW end
+redis.call('ZADD', K_AVAIL, at, id)
+wake_waiters()
+return {'C', ''}
+`;
+
+const ABORT = `
+local m = ARGV[A + 1]
+if redis.call('ZREM', K_MINTING, m) == 0 then return 0 end
+local sp = string.find(m, ' ', 1, true)
+redis.call('HDEL', K_MINTS, string.sub(m, 1, sp - 1))
+local url = string.sub(m, sp + 1)
+if url ~= '?' then redis.call('HINCRBY', rkey(url), 'active', -1) end
+wake_waiters()
+return 1
+`;
+
+const RELEASE = `
+local token, id, marks = ARGV[A + 1], ARGV[A + 2], ARGV[A + 3]
+local late = false
+if redis.call('ZREM', K_LEASES, token) == 1 then
+  redis.call('HDEL', K_LEASE, token)
+elseif redis.call('ZREM', K_REAPED, token) == 1 then
+  late = true -- the lease expired and was taken back meanwhile: count the marks, change nothing else
+else
+  return {'D'} -- a re-sent copy of a release already applied
+end
+local sk = skey(id)
+local f = load_session(sk)
+if not f[2] then return {'G'} end
+local rk = rkey(f[3])
+local reason = apply_marks(sk, f, marks, rk)
+local retired = f[1]
+local l = num(f[5], 0)
+local ver = f[11]
+if not late then
+  local fields = {}
+  if l > 0 then
+    l = l - 1
+    fields[1], fields[2] = 'l', l
+    if l == 0 then redis.call('HINCRBY', K_STATS, 'gLeased', -1) end
+  end
+  if f[6] ~= '1' then
+    fields[#fields + 1] = 'w'
+    fields[#fields + 1] = 1
+  end
+  if not retired and ARGV[A + 4] == '1' then
+    -- The leaseholder writes the cookies (with maxConcurrencyPerSession > 1 the last release wins).
+    ver = num(ver, 0) + 1
+    for _, v in ipairs({'ver', ver, 'jar', ARGV[A + 5], 'ud', ARGV[A + 6], 'wr', WORKER}) do fields[#fields + 1] = v end
+  end
+  if #fields > 0 then redis.call('HSET', sk, unpack(fields)) end
+end
+local here = 0
+if not retired then
+  if reason then
+    here = retire(id, sk, reason, '')
+    retired = reason
+  elseif num(f[2], 0) <= NOW then
+    here = retire(id, sk, 'expired', '')
+    retired = 'expired'
+  elseif route_burned(rk, f[4]) then
+    here = retire(id, sk, 'proxyBenched', '')
+    retired = 'proxyBenched'
+  elseif not late and l < MAXCONC then
+    local cd = num(f[7], 0)
+    if cd > NOW then
+      redis.call('ZADD', K_AVAIL, cd, id)
+    elseif not redis.call('ZSCORE', K_AVAIL, id) then
+      redis.call('ZADD', K_AVAIL, NOW, id)
+    end
+    wake_waiters()
+  end
+end
+local lt = 0
+if late then lt = 1 end
+return {'R', retired or '', here, lt, ver}
+`;
+
+const APPLY = `
+if not redis.call('SET', P .. 'op:' .. ARGV[A + 1], 1, 'NX', 'PX', 600000) then return {'D'} end
+local id = ARGV[A + 2]
+local sk = skey(id)
+local f = load_session(sk)
+if not f[2] then return {'G'} end
+local rk = rkey(f[3])
+local reason = apply_marks(sk, f, ARGV[A + 3], rk)
+local retired = f[1]
+local ver = f[11]
+if not retired and ARGV[A + 4] == '1' then
+  ver = redis.call('HINCRBY', sk, 'ver', 1)
+  redis.call('HSET', sk, 'jar', ARGV[A + 5], 'ud', ARGV[A + 6], 'wr', WORKER)
+end
+local here = 0
+if not retired then
+  if reason then
+    here = retire(id, sk, reason, '')
+    retired = reason
+  elseif num(f[2], 0) <= NOW then
+    here = retire(id, sk, 'expired', '')
+    retired = 'expired'
+  end
+end
+return {'R', retired or '', here, 0, ver}
+`;
+
+const RETIRE = `
+local id = ARGV[A + 1]
+local sk = skey(id)
+if redis.call('EXISTS', sk) == 0 then return 0 end
+return retire(id, sk, ARGV[A + 2], ARGV[A + 3])
+`;
+
+const COOL = `
+local id = ARGV[A + 2]
+local sk = skey(id)
+if not redis.call('SET', P .. 'op:' .. ARGV[A + 1], 1, 'NX', 'PX', 600000) then return redis.call('HGET', sk, 'cd') or '' end
+local f = redis.call('HMGET', sk, 'r', 'px', 'cd', 'ea')
+if not f[4] or f[1] then return '' end
+local cu = record_rate_limit(rkey(f[2]), tonumber(ARGV[A + 3]))
+redis.call('HINCRBY', K_STATS, 'rateLimited', 1)
+local cd = num(f[3], 0)
+if cu > cd then
+  cd = cu
+  redis.call('HSET', sk, 'cd', fmt(cd))
+end
+if redis.call('ZSCORE', K_AVAIL, id) then redis.call('ZADD', K_AVAIL, cd, id) end
+return fmt(cd)
+`;
+
+const GET = `
+local id = ARGV[A + 1]
+local sk = skey(id)
+local f = redis.call('HMGET', sk, 'r', 'ea')
+if not f[2] then return {'X', 'unknown'} end
+if f[1] then return {'X', f[1]} end
+return reply('S', '', id, sk, true)
+`;
+
+const RENEW = `
+local lost = {}
+for i = A + 1, #ARGV do
+  local item = ARGV[i]
+  local zkey = K_LEASES
+  if string.sub(item, 1, 1) == 'm' then zkey = K_MINTING end
+  local member = string.sub(item, 2)
+  if redis.call('ZSCORE', zkey, member) then
+    redis.call('ZADD', zkey, NOW + LEASE_TTL, member)
+  else
+    lost[#lost + 1] = item
+  end
+end
+return lost
+`;
+
+const STATS = `
+local proxies = {}
+for _, url in ipairs(redis.call('LRANGE', K_KNOWN, 0, -1)) do
+  local rk = rkey(url)
+  route_state(rk)
+  proxies[#proxies + 1] = url
+  proxies[#proxies + 1] = redis.call('HGETALL', rk)
+end
+return {redis.call('SCARD', K_LIVE), redis.call('ZCOUNT', K_AVAIL, '-inf', NOW), redis.call('ZCOUNT', K_AVAIL, '(' .. fmt(NOW), '+inf'),
+  redis.call('HGET', K_STATS, 'gLeased') or '0', redis.call('ZCARD', K_LEASES), redis.call('HGETALL', K_STATS), proxies, fmt(NOW)}
+`;
+
+const REGISTER = `
+for i = A + 2, #ARGV do
+  local url = ARGV[i]
+  local rk = rkey(url)
+  redis.call('HSETNX', rk, 'url', url)
+  redis.call('HSETNX', rk, 'state', 'healthy')
+  if redis.call('SADD', K_PROXYSET, url) == 1 then redis.call('RPUSH', K_KNOWN, url) end
+  if redis.call('SADD', K_PICKSET, url) == 1 then redis.call('RPUSH', K_PROXIES, url) end
+end
+redis.call('HSETNX', K_META, 'settings', ARGV[A + 1])
+redis.call('HSETNX', K_META, 'createdAt', fmt(NOW))
+return {redis.call('HGET', K_META, 'settings'), fmt(NOW)}
+`;
+
+// Imports one session of a saved state (store.save): only when no session has that id yet.
+const IMPORT = `
+local id = ARGV[A + 1]
+local sk = skey(id)
+if redis.call('EXISTS', sk) == 1 then return 0 end
+local url = ARGV[A + 2]
+local rk = rkey(url)
+if url ~= '' then
+  redis.call('HSETNX', rk, 'url', url)
+  if redis.call('SADD', K_PROXYSET, url) == 1 then redis.call('RPUSH', K_KNOWN, url) end
+end
+local fields = {'id', id, 'px', url, 'ca', ARGV[A + 3], 'ea', ARGV[A + 4], 'u', ARGV[A + 5], 'e', ARGV[A + 6], 'ec', ARGV[A + 7],
+  'mA', ARGV[A + 8], 'mE', ARGV[A + 9], 'dE', ARGV[A + 10], 'mU', ARGV[A + 11], 'cd', ARGV[A + 12],
+  'ver', 1, 'wr', '', 'w', ARGV[A + 13], 'ep', num(redis.call('HGET', rk, 'tb'), 0), 'l', 0, 'ud', ARGV[A + 14]}
+if ARGV[A + 15] ~= '' then
+  fields[#fields + 1] = 'jar'
+  fields[#fields + 1] = ARGV[A + 15]
+end
+redis.call('HSET', sk, unpack(fields))
+redis.call('SADD', K_LIVE, id)
+redis.call('HINCRBY', rk, 'active', 1)
+local at = num(ARGV[A + 12], 0)
+if at < NOW then at = NOW end
+redis.call('ZADD', K_AVAIL, at, id)
+return 1
+`;
+
+// Restores a proxy's health from a saved state (store.save), unless the pool already knows that proxy.
+const IMPORT_PROXY = `
+local url = ARGV[A + 1]
+local rk = rkey(url)
+if redis.call('EXISTS', rk) == 1 and redis.call('HGET', rk, 'created') then return 0 end
+redis.call('HSET', rk, 'url', url, 'state', ARGV[A + 2], 'bu', ARGV[A + 3], 'cu', ARGV[A + 4], 'succ', ARGV[A + 5],
+  'blocks', ARGV[A + 6], 'errors', ARGV[A + 7], 'rl', ARGV[A + 8], 'tb', ARGV[A + 9], 'created', ARGV[A + 10])
+if redis.call('SADD', K_PROXYSET, url) == 1 then redis.call('RPUSH', K_KNOWN, url) end
+return 1
+`;
+
+export const SCRIPT_SOURCES = {
+    acquire: ACQUIRE,
+    peek: PEEK,
+    reserve: RESERVE,
+    commit: COMMIT,
+    abort: ABORT,
+    release: RELEASE,
+    apply: APPLY,
+    retire: RETIRE,
+    cool: COOL,
+    get: GET,
+    renew: RENEW,
+    stats: STATS,
+    register: REGISTER,
+    import: IMPORT,
+    importProxy: IMPORT_PROXY,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPT_SOURCES;
+
+/** The full source of a script: the shared prelude (settings, key names, helpers) and its body. */
+export function scriptSource(name: ScriptName): string {
+    return `${PRELUDE}\n${SCRIPT_SOURCES[name]}`;
+}

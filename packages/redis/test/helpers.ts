@@ -1,0 +1,126 @@
+import { Redis } from 'ioredis';
+import { Log, type SessionPool, SessionPool as Pool, type SessionPoolOptions } from '@sessionkit/core';
+import { RedisSessionStore, type RedisSessionStoreOptions } from '../src/index.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+let counter = 0;
+/** A pool id no other test (or test run) uses. */
+export function uniquePoolId(name: string): string {
+    counter += 1;
+    return `t-${name}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+export function quietLog(): Log {
+    return new Log({ level: 'off' });
+}
+
+/** A Log that records its lines. */
+export function captureLog(): { log: Log; lines: { level: string; message: string }[] } {
+    const lines: { level: string; message: string }[] = [];
+    const log = new Log({ level: 'debug', sink: (level, _prefix, message) => lines.push({ level, message }) });
+    return { log, lines };
+}
+
+/**
+ * Stores and pools made by one test file; `cleanup()` tears the pools down and deletes every key of every
+ * pool id used (each test uses its own pool id).
+ */
+export class Fixture {
+    readonly pools: SessionPool[] = [];
+    readonly poolIds = new Set<string>();
+
+    store(poolId: string, options: Partial<RedisSessionStoreOptions> = {}): RedisSessionStore {
+        this.poolIds.add(poolId);
+        return new RedisSessionStore({ url: REDIS_URL, poolId, log: quietLog(), ...options });
+    }
+
+    /** `new SessionPool({ store })` (the documented way), initialized. */
+    async pool(poolId: string, options: SessionPoolOptions = {}, storeOptions: Partial<RedisSessionStoreOptions> = {}): Promise<SessionPool> {
+        const pool = new Pool({ store: this.store(poolId, storeOptions), log: quietLog(), ...options });
+        this.pools.push(pool);
+        await pool.initialize();
+        return pool;
+    }
+
+    async cleanup(): Promise<void> {
+        for (const pool of this.pools.splice(0)) await pool.teardown().catch(() => undefined);
+        for (const poolId of this.poolIds) {
+            const store = new RedisSessionStore({ url: REDIS_URL, poolId, log: quietLog() });
+            await store.clear();
+        }
+        this.poolIds.clear();
+    }
+}
+
+/** A plain client for looking at the keys. */
+export function rawClient(): Redis {
+    return new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
+}
+
+export function keyPrefix(poolId: string): string {
+    return `sk:{${poolId}}:`;
+}
+
+/**
+ * A TCP forwarder to Redis on a loopback port: `stop()` drops every connection and stops listening (Redis
+ * "goes away" for the clients behind it), `start()` listens again on the same port.
+ */
+export class RedisForwarder {
+    port = 0;
+    private server: import('node:net').Server | undefined;
+    private readonly sockets = new Set<import('node:net').Socket>();
+
+    get url(): string {
+        return `redis://127.0.0.1:${this.port}`;
+    }
+
+    async start(): Promise<void> {
+        const net = await import('node:net');
+        const target = new URL(REDIS_URL);
+        const server = net.createServer((client) => {
+            const upstream = net.connect(Number(target.port || 6379), target.hostname);
+            this.sockets.add(client);
+            this.sockets.add(upstream);
+            client.pipe(upstream).pipe(client);
+            const drop = () => {
+                client.destroy();
+                upstream.destroy();
+                this.sockets.delete(client);
+                this.sockets.delete(upstream);
+            };
+            client.on('error', drop).on('close', drop);
+            upstream.on('error', drop).on('close', drop);
+        });
+        await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+        this.port = (server.address() as { port: number }).port;
+        this.server = server;
+    }
+
+    /** Reserves a port without listening on it yet. */
+    async reservePort(): Promise<void> {
+        await this.start();
+        await this.stop();
+    }
+
+    async stop(): Promise<void> {
+        const server = this.server;
+        this.server = undefined;
+        for (const socket of this.sockets) socket.destroy();
+        this.sockets.clear();
+        if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+}
+
+/** Polls until `check()` is truthy (or throws after `timeoutMs`). */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, what = 'the condition'): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const value = await check();
+        if (value) return value;
+        if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+        await sleep(10);
+    }
+}
