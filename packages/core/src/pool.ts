@@ -27,6 +27,7 @@ import {
 } from './session.js';
 import { FileSessionStore, type PersistedPoolState, STATE_FORMAT, STATE_VERSION, type SessionStore } from './store.js';
 import { AvailableList, CoolingHeap } from './structures.js';
+import { UsageLimitLearner } from './usage-limit.js';
 import { checkBoolean, checkFunction, checkKnownKeys, checkNumber, checkObject, checkStatusCodes, checkString } from './validate.js';
 
 export interface CreateSessionFunctionOptions {
@@ -62,6 +63,12 @@ export interface SessionPoolOptions {
     rateLimitMaxBackoffSecs?: number;
     /** Longest cooldown of a session and its proxy, even when Retry-After asks for more. Default 600. */
     maxCooldownSecs?: number;
+    /**
+     * Learn the site's per-visitor page budget: when sessions keep getting blocked after the same number of
+     * uses, retire them (reason 'maxUsageCount') as they reach it instead of paying a blocked request each.
+     * Default true (local pools; a shared pool enforces only maxUsageCount).
+     */
+    learnUsageLimit?: boolean;
     /** true: load at start, save every `persistIntervalSecs` when changed and at teardown. 'explicit': load at start, save on `persistState()` only. false: never. Default true. */
     persist?: boolean | 'explicit';
     /** Key of the state in the store. Default 'SESSION_POOL_STATE'. */
@@ -91,6 +98,7 @@ const POOL_OPTION_KEYS: ReadonlySet<string> = new Set([
     'rateLimitBackoffSecs',
     'rateLimitMaxBackoffSecs',
     'maxCooldownSecs',
+    'learnUsageLimit',
     'persist',
     'persistStateKey',
     'persistIntervalSecs',
@@ -133,6 +141,8 @@ export interface SessionPoolStats {
     rateLimited: number;
     malformedCookies: number;
     proxiesBenched: number;
+    /** Uses after which sessions are retired because blocks showed the site's budget (learnUsageLimit); undefined until learned. */
+    learnedUsageLimit: number | undefined;
     proxies: ProxyStats[];
 }
 
@@ -233,6 +243,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
     private readonly random!: () => number;
 
     private readonly sessions = new Map<string, Session>();
+    /** @internal */ protected readonly usageLimit: UsageLimitLearner | undefined;
     private readonly available = new AvailableList();
     private readonly cooling = new CoolingHeap();
     private waiters: Waiter[] = [];
@@ -284,6 +295,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         this.sessionOptions = options.sessionOptions ?? {};
         this.createSessionFunction = options.createSessionFunction;
         this.random = options.random ?? Math.random;
+        this.usageLimit = options.learnUsageLimit === false ? undefined : new UsageLimitLearner();
 
         const blocked = options.blockedStatusCodes ?? [401, 403];
         const rateLimit = (options.rateLimitStatusCodes ?? [429]).filter((code) => !blocked.includes(code));
@@ -958,6 +970,8 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
             this.counters.markedBad += 1;
             if (route && blameProxy) this.proxyHealth.recordFailure(route, 'error', Date.now());
         }
+        const learnedLimit = this.usageLimit?.limit;
+        if (learnedLimit !== undefined && session.usageCount >= learnedLimit) session.retire('maxUsageCount');
     }
 
     /** @internal */
@@ -969,6 +983,11 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         const route = session._proxy as ProxyEntry;
         route.activeSessions -= 1;
         if (reason === 'blocked' || reason === 'manual') this.proxyHealth.recordFailure(route, 'block', Date.now());
+        if (reason === 'blocked' && this.usageLimit?.recordBlock(session.usageCount)) {
+            this.log.info(
+                `Sessions keep getting blocked after ${this.usageLimit.limit} uses: retiring them at ${this.usageLimit.limit} uses from now on (learnUsageLimit).`,
+            );
+        }
         this.counters.retired += 1;
         this.retiredByReason[reason] += 1;
         this.dirty = true;
@@ -1054,6 +1073,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
             rateLimited: this.counters.rateLimited,
             malformedCookies: this.counters.malformedCookies,
             proxiesBenched: this.counters.proxiesBenched,
+            learnedUsageLimit: this.usageLimit?.limit,
             proxies,
         };
     }
@@ -1227,6 +1247,7 @@ function validatePoolOptions(options: SessionPoolOptions): void {
     checkNumber('rateLimitBackoffSecs', options.rateLimitBackoffSecs, { min: 0 });
     checkNumber('rateLimitMaxBackoffSecs', options.rateLimitMaxBackoffSecs, { min: 0 });
     checkNumber('maxCooldownSecs', options.maxCooldownSecs, { min: 0 });
+    checkBoolean('learnUsageLimit', options.learnUsageLimit);
     checkNumber('persistIntervalSecs', options.persistIntervalSecs, { min: 0, exclusiveMin: true });
     checkStatusCodes('blockedStatusCodes', options.blockedStatusCodes);
     checkStatusCodes('rateLimitStatusCodes', options.rateLimitStatusCodes);

@@ -1239,6 +1239,7 @@ export class SharedSessionPool extends SessionPool {
             rateLimited: this.tally.rateLimited,
             malformedCookies: this.tally.malformedCookies,
             proxiesBenched: snapshot?.proxiesBenched ?? 0,
+            learnedUsageLimit: undefined,
             proxies: snapshot?.proxies ?? [],
         };
     }
@@ -1273,6 +1274,7 @@ export class SharedSessionPool extends SessionPool {
             rateLimited: snapshot.rateLimited,
             malformedCookies: this.tally.malformedCookies,
             proxiesBenched: snapshot.proxiesBenched,
+            learnedUsageLimit: undefined,
             proxies: snapshot.proxies,
         };
     }
