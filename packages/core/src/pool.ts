@@ -28,6 +28,7 @@ import {
 import { FileSessionStore, type PersistedPoolState, STATE_FORMAT, STATE_VERSION, type SessionStore } from './store.js';
 import { AvailableList, CoolingHeap } from './structures.js';
 import { UsageLimitLearner } from './usage-limit.js';
+import { type AcquireWaiter, abortReason, armWaiter, disarmWaiter } from './waiter.js';
 import { checkBoolean, checkFunction, checkKnownKeys, checkNumber, checkObject, checkStatusCodes, checkString } from './validate.js';
 
 export interface CreateSessionFunctionOptions {
@@ -203,16 +204,7 @@ export function _registerSharedPoolFactory(factory: SharedPoolFactory): void {
     sharedPoolFactory = factory;
 }
 
-interface Waiter {
-    resolve(lease: SessionLease): void;
-    reject(error: Error): void;
-    timer: NodeJS.Timeout | undefined;
-    sessionId: string | undefined;
-    settled: boolean;
-    startedAt: number;
-    timeoutMs: number;
-    onAbort: (() => void) | undefined;
-    signal: AbortSignal | undefined;
+interface Waiter extends AcquireWaiter {
     /** Counted in `waitingCount` until settled. */
     queued: boolean;
 }
@@ -452,24 +444,17 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
                 sessionId,
                 settled: false,
                 startedAt: Date.now(),
-                timeoutMs,
                 onAbort: undefined,
                 signal: options.signal,
                 queued: false,
             };
-            waiter.timer = setTimeout(() => this.timeOutWaiter(waiter), timeoutMs);
-            if (options.signal) {
-                if (options.signal.aborted) {
-                    this.settleWaiter(waiter);
-                    reject(abortReason(options.signal));
-                    return;
-                }
-                waiter.onAbort = () => {
-                    this.settleWaiter(waiter);
-                    reject(abortReason(options.signal!));
-                };
-                options.signal.addEventListener('abort', waiter.onAbort, { once: true });
-            }
+            const armed = armWaiter(
+                waiter,
+                timeoutMs,
+                () => this.timeOutWaiter(waiter),
+                () => this.settleWaiter(waiter),
+            );
+            if (!armed) return;
             waiter.queued = true;
             this.waiting += 1;
             if (sessionId !== undefined) {
@@ -485,13 +470,11 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
     }
 
     private settleWaiter(waiter: Waiter): void {
-        waiter.settled = true;
         if (waiter.queued) {
             waiter.queued = false;
             this.waiting -= 1;
         }
-        if (waiter.timer) clearTimeout(waiter.timer);
-        if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+        disarmWaiter(waiter);
     }
 
     private timeOutWaiter(waiter: Waiter): void {
@@ -1208,11 +1191,6 @@ export function openSessionPool(options: SessionPoolOptions = {}): Promise<Sessi
 }
 
 /** The signal's reason (an AbortError by default). Not `instanceof Error`: that fails across realms (vm, jest). */
-function abortReason(signal: AbortSignal): Error {
-    const reason: unknown = signal.reason;
-    return typeof reason === 'object' && reason !== null ? (reason as Error) : new Error('acquire() aborted', { cause: reason });
-}
-
 export function redactProxyUrl(url: string): string {
     try {
         const parsed = new URL(url);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type AcquireWaiter, abortReason, armWaiter, disarmWaiter } from './waiter.js';
 import { createCookieJar, deserializeCookieJar } from './cookies.js';
 import {
     InvalidOptionError,
@@ -88,22 +89,7 @@ export interface SharedSessionRecord {
 }
 
 /** A session to register in the shared pool (minted by a worker, or added with `addSession`). */
-export interface NewSharedSession {
-    id: string;
-    proxyUrl: string | undefined;
-    createdAtMs: number;
-    expiresAtMs: number;
-    usageCount: number;
-    errorScore: number;
-    errorCount: number;
-    maxAgeSecs: number;
-    maxErrorScore: number;
-    errorScoreDecrement: number;
-    maxUsageCount: number;
-    cooldownUntilMs: number;
-    cookieJar: string | undefined;
-    userData: string | undefined;
-}
+export type NewSharedSession = Omit<SharedSessionRecord, 'warm' | 'version' | 'hasContent'>;
 
 /** Pool-wide figures returned when an acquire has to wait (for the timeout message). */
 export interface SharedWaitInfo {
@@ -283,16 +269,7 @@ export class SharedStoreUnavailableError extends SessionkitError {
 
 // ---------------------------------------------------------------------------------------------- the pool
 
-interface SharedWaiter {
-    resolve(lease: SessionLease): void;
-    reject(error: Error): void;
-    timer: NodeJS.Timeout | undefined;
-    sessionId: string | undefined;
-    settled: boolean;
-    startedAt: number;
-    onAbort: (() => void) | undefined;
-    signal: AbortSignal | undefined;
-}
+type SharedWaiter = AcquireWaiter;
 
 type Attempt = SharedSessionLease | { waitUntil: number | undefined } | { unavailable: string };
 
@@ -695,19 +672,7 @@ export class SharedSessionPool extends SessionPool {
                 signal: options.signal,
             };
             this.queuedCount += 1;
-            waiter.timer = setTimeout(() => this.timeOutShared(waiter), timeoutMs);
-            if (options.signal) {
-                if (options.signal.aborted) {
-                    this.settleShared(waiter);
-                    reject(abortReason(options.signal));
-                    return;
-                }
-                waiter.onAbort = () => {
-                    this.settleShared(waiter);
-                    reject(abortReason(options.signal!));
-                };
-                options.signal.addEventListener('abort', waiter.onAbort, { once: true });
-            }
+            if (!armWaiter(waiter, timeoutMs, () => this.timeOutShared(waiter), () => this.settleShared(waiter))) return;
             (options.sessionId !== undefined ? this.pinnedQueue : this.queue).push(waiter);
             if (woken) void this.drainShared();
             else this.scheduleSharedWake(waitUntil ?? Number.POSITIVE_INFINITY);
@@ -716,10 +681,8 @@ export class SharedSessionPool extends SessionPool {
 
     private settleShared(waiter: SharedWaiter): void {
         if (waiter.settled) return;
-        waiter.settled = true;
+        disarmWaiter(waiter);
         this.queuedCount -= 1;
-        if (waiter.timer) clearTimeout(waiter.timer);
-        if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
     }
 
     private timeOutShared(waiter: SharedWaiter): void {
@@ -1372,11 +1335,6 @@ function toNewSharedSession(session: Session): NewSharedSession {
     };
 }
 
-/** The signal's reason (an AbortError by default). Not `instanceof Error`: that fails across realms (vm, jest). */
-function abortReason(signal: AbortSignal): Error {
-    const reason: unknown = signal.reason;
-    return typeof reason === 'object' && reason !== null ? (reason as Error) : new Error('acquire() aborted', { cause: reason });
-}
 
 // `new SessionPool({ store })` with a SharedSessionStore builds a SharedSessionPool (pool.ts cannot import
 // this module: it extends SessionPool).
