@@ -889,6 +889,27 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         if (!this.canMint()) {
             throw new SessionPoolCapacityError(`Cannot add a session: the pool is full (maxPoolSize ${this.maxPoolSize}). Retire sessions or raise maxPoolSize.`);
         }
+        if (!(options instanceof Session) && Object.keys(options).length === 0) {
+            // The common case: a session exactly like the pool mints, on a healthy proxy, without re-validation.
+            const minted = await this.mint(Date.now(), false);
+            if (!minted) {
+                throw new SessionPoolCapacityError('Cannot add a session: no proxy accepts new sessions now (all benched or cooling down).');
+            }
+            this.drain();
+            return minted;
+        }
+        const session = this.sessionToAdd(options);
+        // register() refuses an id already in the pool.
+        this.register(session, this.proxyHealth.entry(session.proxyUrl), true);
+        this.drain();
+        return session;
+    }
+
+    /**
+     * The Session that `addSession(options)` adds: a given Session of this pool, or one built from the pool's
+     * `sessionOptions` and `options` (validated). Shared by the local and the shared pool.
+     */
+    protected sessionToAdd(options: SessionOptions | Session): Session {
         let session: Session;
         if (options instanceof Session) {
             session = options;
@@ -900,24 +921,11 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
                     'takes a Session built with { sessionPool: pool } for this pool (otherwise the pool never hears of its retirement)',
                 );
             }
-        } else if (Object.keys(options).length === 0) {
-            // The common case: a session exactly like the pool mints, on a healthy proxy, without re-validation.
-            const minted = await this.mint(Date.now(), false);
-            if (!minted) {
-                throw new SessionPoolCapacityError('Cannot add a session: no proxy accepts new sessions now (all benched or cooling down).');
-            }
-            this.drain();
-            return minted;
         } else {
             validateSessionOptions(options, 'addSession()');
-            if (options.id !== undefined && this.sessions.has(options.id)) {
-                throw new SessionPoolCapacityError(`A session with id "${options.id}" is already in the pool.`);
-            }
             session = new Session({ ...this.sessionOptions, ...options, sessionPool: this });
         }
         if (session.proxyUrl !== undefined) validateProxyUrl('proxyUrl', session.proxyUrl);
-        this.register(session, this.proxyHealth.entry(session.proxyUrl), true);
-        this.drain();
         return session;
     }
 

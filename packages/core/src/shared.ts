@@ -11,7 +11,7 @@ import {
 } from './errors.js';
 import { generateSessionId } from './ids.js';
 import type { Log } from './log.js';
-import { ProxyEntry, type ProxyStats, validateProxyUrl } from './proxy.js';
+import { ProxyEntry, type ProxyStats } from './proxy.js';
 import { backoffMs } from './retry-after.js';
 import {
     type AcquireOptions,
@@ -22,7 +22,7 @@ import {
     _registerSharedPoolFactory,
     redactProxyUrl,
 } from './pool.js';
-import { RETIRE_REASONS, type RetireReason, Session, type SessionOptions, type SessionState, validateSessionOptions } from './session.js';
+import { RETIRE_REASONS, type RetireReason, Session, type SessionOptions, type SessionState } from './session.js';
 import { type PersistedPoolState, STATE_FORMAT, STATE_VERSION, type SessionStore } from './store.js';
 
 // A *shared* pool: one session pool used by many processes (workers) on many machines. The state lives in a
@@ -930,22 +930,7 @@ export class SharedSessionPool extends SessionPool {
             this.wakeWaiters();
             return minted;
         }
-        let session: Session;
-        if (options instanceof Session) {
-            session = options;
-            if (session.retired) throw new SessionPoolCapacityError(`Cannot add session "${session.id}": it is retired.`);
-            if (!session._isOwnedBy(this)) {
-                throw new InvalidOptionError(
-                    'addSession()',
-                    session.id,
-                    'takes a Session built with { sessionPool: pool } for this pool (otherwise the pool never hears of its retirement)',
-                );
-            }
-        } else {
-            validateSessionOptions(options, 'addSession()');
-            session = new Session({ ...this.mintOptions, ...options, sessionPool: this });
-        }
-        if (session.proxyUrl !== undefined) validateProxyUrl('proxyUrl', session.proxyUrl);
+        const session = this.sessionToAdd(options);
         if (this.known.has(session.id)) throw new SessionPoolCapacityError(`A session with id "${session.id}" is already in the pool.`);
         const reserved = await connection.reserve(session.proxyUrl ?? '', this.jitter());
         if (reserved.kind !== 'mint') throw this.fullError();
