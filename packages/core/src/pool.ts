@@ -258,7 +258,8 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
     private initializing: Promise<void> | undefined;
     private closed = false;
     private lastExpirySweep = 0;
-    private readonly counters = {
+    /** Activity counters of this pool (a shared pool: of this worker). */
+    protected readonly counters = {
         created: 0,
         retired: 0,
         leasesGranted: 0,
@@ -269,7 +270,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         malformedCookies: 0,
         proxiesBenched: 0,
     };
-    private readonly retiredByReason = Object.fromEntries(RETIRE_REASONS.map((reason) => [reason, 0])) as Record<RetireReason, number>;
+    protected readonly retiredByReason = Object.fromEntries(RETIRE_REASONS.map((reason) => [reason, 0])) as Record<RetireReason, number>;
 
     constructor(options: SessionPoolOptions = {}) {
         super();
@@ -1198,7 +1199,7 @@ export function openSessionPool(options: SessionPoolOptions = {}): Promise<Sessi
     return SessionPool.open(options);
 }
 
-/** The signal's reason (an AbortError by default). Not `instanceof Error`: that fails across realms (vm, jest). */
+/** The URL with its password replaced by *** (for logs and error messages). */
 export function redactProxyUrl(url: string): string {
     try {
         const parsed = new URL(url);

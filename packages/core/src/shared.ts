@@ -22,7 +22,7 @@ import {
     _registerSharedPoolFactory,
     redactProxyUrl,
 } from './pool.js';
-import { RETIRE_REASONS, type RetireReason, Session, type SessionOptions, type SessionState } from './session.js';
+import { type RetireReason, Session, type SessionOptions, type SessionState } from './session.js';
 import { type PersistedPoolState, STATE_FORMAT, STATE_VERSION, type SessionStore } from './store.js';
 
 // A *shared* pool: one session pool used by many processes (workers) on many machines. The state lives in a
@@ -359,17 +359,6 @@ export class SharedSessionPool extends SessionPool {
     private snapshot: SharedPoolSnapshot | undefined;
     private snapshotAt = 0;
     private snapshotLoading: Promise<void> | undefined;
-    private readonly tally = {
-        created: 0,
-        retired: 0,
-        leasesGranted: 0,
-        acquireTimeouts: 0,
-        markedGood: 0,
-        markedBad: 0,
-        rateLimited: 0,
-        malformedCookies: 0,
-    };
-    private readonly retiredTally = Object.fromEntries(RETIRE_REASONS.map((reason) => [reason, 0])) as Record<RetireReason, number>;
 
     constructor(options: SessionPoolOptions) {
         super(options);
@@ -453,7 +442,7 @@ export class SharedSessionPool extends SessionPool {
 
     override get retiredSessionsCount(): number {
         this.refreshSnapshotSoon();
-        return this.snapshot?.sessionsRetired ?? this.tally.retired;
+        return this.snapshot?.sessionsRetired ?? this.counters.retired;
     }
 
     override get size(): number {
@@ -565,7 +554,7 @@ export class SharedSessionPool extends SessionPool {
         }
         session._leases += 1;
         this.heldLeases += 1;
-        this.tally.leasesGranted += 1;
+        this.counters.leasesGranted += 1;
         return new SharedSessionLease(this, session, leaseId);
     }
 
@@ -688,7 +677,7 @@ export class SharedSessionPool extends SessionPool {
     private timeOutShared(waiter: SharedWaiter): void {
         if (waiter.settled) return;
         this.settleShared(waiter);
-        this.tally.acquireTimeouts += 1;
+        this.counters.acquireTimeouts += 1;
         waiter.reject(new SessionPoolTimeoutError(this.describeSharedWait(waiter)));
     }
 
@@ -862,12 +851,12 @@ export class SharedSessionPool extends SessionPool {
         session._proxy = this.routeOf(session.proxyUrl);
         this.known.set(session.id, session);
         this.contentVersions.set(session.id, 1);
-        this.tally.created += 1;
+        this.counters.created += 1;
         this.emit('sessionCreated', session);
         if (!lease) return session;
         session._leases += 1;
         this.heldLeases += 1;
-        this.tally.leasesGranted += 1;
+        this.counters.leasesGranted += 1;
         return new SharedSessionLease(this, session, leaseId!);
     }
 
@@ -980,12 +969,12 @@ export class SharedSessionPool extends SessionPool {
         if (this.applyingRemote > 0) return;
         let mark: string;
         if (outcome === 'good') {
-            this.tally.markedGood += 1;
+            this.counters.markedGood += 1;
             const route = session._proxy as ProxyEntry | undefined;
             if (route) route.rateLimitStreak = 0; // a success ends the route's rate-limit streak (local estimate)
             mark = 'g';
         } else {
-            this.tally.markedBad += 1;
+            this.counters.markedBad += 1;
             mark = blameProxy ? 'b' : 'h';
         }
         if (session._leases > 0) {
@@ -1028,7 +1017,7 @@ export class SharedSessionPool extends SessionPool {
         if (session.retired) return;
         const now = Date.now();
         const route = (session._proxy as ProxyEntry | undefined) ?? this.directRoute;
-        this.tally.rateLimited += 1;
+        this.counters.rateLimited += 1;
         // The store computes the authoritative cooldown (its route's backoff streak); this is the local estimate
         // the caller sees at once, raised when the store answers.
         const asked = retryAfterMs ?? backoffMs(route.rateLimitStreak, this.settings.rateLimitBackoffMs, this.settings.rateLimitMaxBackoffMs, this.jitter);
@@ -1056,7 +1045,7 @@ export class SharedSessionPool extends SessionPool {
 
     /** @internal */
     override onCookieRejected(session: Session, raw: string, url: string, error: unknown): void {
-        this.tally.malformedCookies += 1;
+        this.counters.malformedCookies += 1;
         this.log.debug(`Skipped a cookie for session ${session.id} from ${url}: ${(error as Error)?.message ?? String(error)}`, {
             cookie: raw.length > 120 ? `${raw.slice(0, 120)}…` : raw,
         });
@@ -1093,8 +1082,8 @@ export class SharedSessionPool extends SessionPool {
     }
 
     private countRetired(reason: RetireReason): void {
-        this.tally.retired += 1;
-        this.retiredTally[reason] += 1;
+        this.counters.retired += 1;
+        this.retiredByReason[reason] += 1;
     }
 
     private onSharedProxyChange(url: string, state: 'benched' | 'probation', timesBenched: number, benchedUntilMs: number | undefined): void {
@@ -1175,17 +1164,17 @@ export class SharedSessionPool extends SessionPool {
             availableSessions: snapshot?.availableSessions ?? 0,
             leasedSessions: snapshot?.leasedSessions ?? 0,
             coolingSessions: snapshot?.coolingSessions ?? 0,
-            sessionsCreated: this.tally.created,
-            sessionsRetired: this.tally.retired,
-            retiredByReason: { ...this.retiredTally },
+            sessionsCreated: this.counters.created,
+            sessionsRetired: this.counters.retired,
+            retiredByReason: { ...this.retiredByReason },
             activeLeases: this.heldLeases,
-            leasesGranted: this.tally.leasesGranted,
+            leasesGranted: this.counters.leasesGranted,
             waitingAcquires: this.queuedCount,
-            acquireTimeouts: this.tally.acquireTimeouts,
-            markedGood: this.tally.markedGood,
-            markedBad: this.tally.markedBad,
-            rateLimited: this.tally.rateLimited,
-            malformedCookies: this.tally.malformedCookies,
+            acquireTimeouts: this.counters.acquireTimeouts,
+            markedGood: this.counters.markedGood,
+            markedBad: this.counters.markedBad,
+            rateLimited: this.counters.rateLimited,
+            malformedCookies: this.counters.malformedCookies,
             proxiesBenched: snapshot?.proxiesBenched ?? 0,
             learnedUsageLimit: undefined,
             proxies: snapshot?.proxies ?? [],
@@ -1216,11 +1205,11 @@ export class SharedSessionPool extends SessionPool {
             activeLeases: snapshot.activeLeases,
             leasesGranted: snapshot.leasesGranted,
             waitingAcquires: this.queuedCount,
-            acquireTimeouts: this.tally.acquireTimeouts,
+            acquireTimeouts: this.counters.acquireTimeouts,
             markedGood: snapshot.markedGood,
             markedBad: snapshot.markedBad,
             rateLimited: snapshot.rateLimited,
-            malformedCookies: this.tally.malformedCookies,
+            malformedCookies: this.counters.malformedCookies,
             proxiesBenched: snapshot.proxiesBenched,
             learnedUsageLimit: undefined,
             proxies: snapshot.proxies,

@@ -15,6 +15,7 @@ import {
     checkNumber,
     checkObject,
     checkString,
+    redactProxyUrl,
 } from '@sessionkit/core';
 import { type ConnectionHost, RedisPoolConnection, parseStats } from './connection.js';
 import { RedisUnavailableError } from './errors.js';
@@ -113,7 +114,7 @@ export class RedisSessionStore implements SharedSessionStore, ConnectionHost {
             throw new InvalidOptionError('url', options.url, 'cannot be combined with an existing redis client (it has its own address)');
         }
         this.options = options;
-        this.url = options.redis ? describeClient(options.redis) : redactUrl(url);
+        this.url = options.redis ? describeClient(options.redis) : redactProxyUrl(url);
         this.poolId = options.poolId;
         this.prefix = `${options.keyPrefix ?? 'sk:'}{${options.poolId}}:`;
         this.leaseTtlMs = Math.round((options.leaseTtlSecs ?? 30) * 1000);
@@ -497,15 +498,6 @@ function parseJson(text: string | undefined): Record<string, unknown> | undefine
     }
 }
 
-function redactUrl(url: string): string {
-    try {
-        const parsed = new URL(url);
-        if (parsed.password) parsed.password = '***';
-        return parsed.toString().replace(/\/$/, '');
-    } catch {
-        return url;
-    }
-}
 
 function describeClient(client: Redis): string {
     const { host, port, db, path } = client.options;
