@@ -47,7 +47,8 @@ export async function startTargetServer(host = '127.0.0.1'): Promise<TargetServe
         }
         res.setHeader('content-type', 'text/html; charset=utf-8');
         res.setHeader('connection', 'close');
-        res.end(`<!doctype html><title>${url.pathname}</title><pre id="cookie">${req.headers.cookie ?? ''}</pre>`);
+        // An inline icon: Chromium then never fetches /favicon.ico, which would show up as an extra proxied request.
+        res.end(`<!doctype html><link rel="icon" href="data:,"><title>${url.pathname}</title><pre id="cookie">${req.headers.cookie ?? ''}</pre>`);
     });
     await new Promise<void>((resolve) => server.listen(0, host, resolve));
     const { port } = server.address() as AddressInfo;
