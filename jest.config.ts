@@ -4,7 +4,7 @@ import type { Config } from 'jest';
 // proxy-chain and puppeteer-core are ESM-only. Workspace packages are mapped to their src.
 const config: Config = {
     testEnvironment: 'node',
-    roots: ['<rootDir>/packages', '<rootDir>/examples'],
+    roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/scripts', '<rootDir>/test'],
     testMatch: ['**/test/**/*.test.ts'],
     extensionsToTreatAsEsm: ['.ts'],
     transform: {

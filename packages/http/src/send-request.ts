@@ -106,9 +106,9 @@ export interface SendRequestContext {
 }
 
 /**
- * For BasicCrawler handlers (seed "BasicCrawler" example): fetches `context.request` (or `overrides.url`)
+ * For BasicCrawler handlers (Crawlee docs "BasicCrawler" example): fetches `context.request` (or `overrides.url`)
  * with the session's cookies, proxy and headers, and saves the cookies it gets back. It does not judge
- * the response: call `session.retireOnBlockedStatusCodes(response.statusCode)` as in the seed.
+ * the response: call `session.retireOnBlockedStatusCodes(response.statusCode)` as in Crawlee's docs.
  */
 export function sendRequest(context: SendRequestContext, overrides: SendRequestOptions = {}): Promise<Response<string>> {
     return sendSessionRequest({
