@@ -78,3 +78,21 @@ export function describeValue(value: unknown): string {
         return 'an object';
     }
 }
+
+/** Another live process holds the state file of this key: two writers would overwrite each other's sessions. */
+export class StateLockedError extends SessionkitError {
+    readonly path: string;
+    readonly holderPid: number;
+
+    constructor(path: string, holder: { pid: number; hostname: string; since: string }) {
+        super(
+            'ERR_STATE_LOCKED',
+            `State file ${path} is in use by process ${holder.pid} on ${holder.hostname} (since ${holder.since}); ` +
+                `two processes saving one state overwrite each other's sessions. Give each process its own ` +
+                `persistStateKey (or store directory), or share one pool between processes with @sessionkit/redis ` +
+                `(RedisSessionStore). If that process is gone, delete ${path}.lock.`,
+        );
+        this.path = path;
+        this.holderPid = holder.pid;
+    }
+}

@@ -1185,6 +1185,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
             }
         }
         this.pinnedWaiters.clear();
+        await this.store?.release?.(this.persistStateKey);
         if (this.ownsStore) await this.store?.close?.();
     }
 

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CorruptStateError, InvalidOptionError } from './errors.js';
+import { lockStateFile, unlockStateFile } from './state-lock.js';
 import type { ProxyStats } from './proxy.js';
 import type { SessionState } from './session.js';
 
@@ -29,6 +30,8 @@ export interface SessionStore {
     quarantine?(key: string): Promise<string | undefined>;
     /** Where `key` lives, for log messages. */
     describe(key: string): string;
+    /** The pool that used `key` is torn down: give up whatever holds it (a file lock) after pending saves. */
+    release?(key: string): Promise<void>;
     close?(): Promise<void>;
 }
 
@@ -78,11 +81,19 @@ export interface FileSessionStoreOptions {
     directory?: string;
 }
 
-/** One JSON file per key, written atomically (temp file, fsync, rename). The embedded default store. */
+/**
+ * One JSON file per key, written atomically (temp file, fsync, rename). The embedded default store.
+ *
+ * State files hold logged-in identities (cookies) and proxy credentials: they are created 0600 in a 0700 folder.
+ * The first load or save of a key takes an advisory lock on its file for this process (released by `close()` or
+ * at exit), so a second process opening the same state fails with StateLockedError instead of overwriting it; temp
+ * files left by a writer that was killed are removed then.
+ */
 export class FileSessionStore implements SessionStore {
     readonly directory: string;
     private writes = new Map<string, Promise<void>>();
     private tempCounter = 0;
+    private readonly locked = new Map<string, Promise<void>>();
 
     constructor(options: FileSessionStoreOptions = {}) {
         const directory = options.directory ?? join(process.env.SESSIONKIT_STORAGE_DIR || 'storage', 'session-pools');
@@ -105,6 +116,7 @@ export class FileSessionStore implements SessionStore {
 
     async load(key: string): Promise<unknown> {
         const path = this.pathFor(key);
+        await this.lock(key);
         let text: string;
         try {
             text = await readFile(path, 'utf8');
@@ -122,7 +134,7 @@ export class FileSessionStore implements SessionStore {
     /** Saves are serialized per key so that the newest state always wins. */
     save(key: string, state: PersistedPoolState): Promise<void> {
         const previous = this.writes.get(key) ?? Promise.resolve();
-        const next = previous.catch(() => undefined).then(() => this.writeAtomically(this.pathFor(key), JSON.stringify(state)));
+        const next = previous.catch(() => undefined).then(() => this.writeAtomically(key, JSON.stringify(state)));
         this.writes.set(key, next);
         void next.finally(() => {
             if (this.writes.get(key) === next) this.writes.delete(key);
@@ -146,11 +158,36 @@ export class FileSessionStore implements SessionStore {
         await rm(this.pathFor(key), { force: true });
     }
 
-    private async writeAtomically(path: string, text: string): Promise<void> {
-        await mkdir(this.directory, { recursive: true });
+    async release(key: string): Promise<void> {
+        const taking = this.locked.get(key);
+        if (taking === undefined) return;
+        this.locked.delete(key);
+        await this.writes.get(key)?.catch(() => undefined);
+        if (await taking.then(() => true, () => false)) await unlockStateFile(this.pathFor(key));
+    }
+
+    /** Releases every lock this store took. */
+    async close(): Promise<void> {
+        await Promise.all([...this.locked.keys()].map((key) => this.release(key)));
+    }
+
+    private lock(key: string): Promise<void> {
+        let taking = this.locked.get(key);
+        if (taking === undefined) {
+            taking = mkdir(this.directory, { recursive: true, mode: 0o700 }).then(() => lockStateFile(this.pathFor(key)));
+            // A refused lock is not kept: the next open tries again (the other process may have ended).
+            taking.catch(() => this.locked.delete(key));
+            this.locked.set(key, taking);
+        }
+        return taking;
+    }
+
+    private async writeAtomically(key: string, text: string): Promise<void> {
+        await this.lock(key);
+        const path = this.pathFor(key);
         this.tempCounter += 1;
         const temp = `${path}.${process.pid}.${this.tempCounter}.tmp`;
-        const handle = await open(temp, 'w');
+        const handle = await open(temp, 'w', 0o600);
         try {
             await handle.writeFile(text, 'utf8');
             await handle.sync();

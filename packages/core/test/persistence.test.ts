@@ -62,12 +62,16 @@ class SpyStore extends MemorySessionStore {
     }
 }
 
+
+/** The folder's files except the lock an open pool holds on its state (file-store.test.ts covers the lock). */
+const stateFiles = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((name) => !name.endsWith('.lock'));
+
 describe('FileSessionStore', () => {
     it('writes only when something changed, atomically, without temp files left behind', async () => {
         const store = new FileSessionStore({ directory: dir });
         const pool = await openPool({ store, persist: 'explicit' });
         expect(await pool.persistState()).toBe(false);
-        expect(await readdir(dir)).toEqual([]);
+        expect(await stateFiles(dir)).toEqual([]);
 
         const lease = await pool.acquire();
         lease.session.setCookie('sid=1', 'https://example.com/');
@@ -78,7 +82,7 @@ describe('FileSessionStore', () => {
         expect(await pool.persistState()).toBe(true);
         expect(await pool.persistState()).toBe(false);
         const file = join(dir, 'SESSION_POOL_STATE.json');
-        expect(await readdir(dir)).toEqual(['SESSION_POOL_STATE.json']);
+        expect(await stateFiles(dir)).toEqual(['SESSION_POOL_STATE.json']);
         expect(persisted).toEqual([{ sessions: 1, where: file }]);
 
         const state = JSON.parse(await readFile(file, 'utf8')) as PersistedPoolState;
@@ -96,7 +100,7 @@ describe('FileSessionStore', () => {
         expect(await Promise.all([first, second])).toEqual([true, true]);
         const last = JSON.parse(await readFile(file, 'utf8')) as PersistedPoolState;
         expect(last.sessions[0]?.userData).toEqual({ step: 2 });
-        expect(await readdir(dir)).toEqual(['SESSION_POOL_STATE.json']);
+        expect(await stateFiles(dir)).toEqual(['SESSION_POOL_STATE.json']);
     });
 
     it('drops retired sessions from the state', async () => {
@@ -175,14 +179,14 @@ describe('FileSessionStore', () => {
         const warnings = lines.filter((line) => line.level === 'warning');
         expect(warnings).toHaveLength(1);
         expect(warnings[0]!.message).toMatch(/Ignoring the persisted session pool state and starting with a fresh pool: State file .*SESSION_POOL_STATE\.json is not valid JSON/);
-        const files = await readdir(dir);
+        const files = await stateFiles(dir);
         expect(files).toHaveLength(1);
         expect(files[0]).toMatch(/^SESSION_POOL_STATE\.json\.corrupt-\d+$/);
         expect(warnings[0]!.message).toContain(`moved to ${join(dir, files[0]!)}`);
         // The pool works and writes a fresh file next to the quarantined one.
         (await pool.acquire()).release();
         expect(await pool.persistState()).toBe(true);
-        expect((await readdir(dir)).sort()).toEqual(['SESSION_POOL_STATE.json', files[0]!]);
+        expect((await stateFiles(dir)).sort()).toEqual(['SESSION_POOL_STATE.json', files[0]!]);
     });
 
     it.each<[string, unknown, RegExp]>([
@@ -200,7 +204,7 @@ describe('FileSessionStore', () => {
         expect(lines[0]!.level).toBe('warning');
         expect(lines[0]!.message).toMatch(/is not a sessionkit session pool state/);
         expect(lines[0]!.message).toMatch(reason);
-        expect((await readdir(dir))[0]).toMatch(/\.corrupt-\d+$/);
+        expect((await stateFiles(dir))[0]).toMatch(/\.corrupt-\d+$/);
     });
 
     it('rejects the whole state when one session entry is bad (never half-loaded)', async () => {
@@ -312,7 +316,7 @@ describe('persist modes', () => {
         const pool = await openPool({ store, persist: 'explicit', persistStateKey: 'crawler-1.pool' });
         await pool.addSession();
         await pool.persistState();
-        expect(await readdir(dir)).toEqual(['crawler-1.pool.json']);
+        expect(await stateFiles(dir)).toEqual(['crawler-1.pool.json']);
         expect(store.describe('crawler-1.pool')).toBe(join(dir, 'crawler-1.pool.json'));
     });
 
