@@ -8,6 +8,7 @@ import {
     type NavigationResult,
 } from '@sessionkit/crawler';
 import type { Response } from 'got-scraping';
+import { DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLargeError } from './response-size-limit.js';
 import { type SendRequestOptions, sendSessionRequest } from './send-request.js';
 
 export interface HttpCrawlingContext extends CrawlingContext {
@@ -29,9 +30,15 @@ export interface HttpCrawlerOptions<Context extends HttpCrawlingContext = HttpCr
     headerGeneratorOptions?: Record<string, unknown>;
     /** Extra got-scraping options for every navigation. */
     requestOptions?: SendRequestOptions;
+    /**
+     * Largest response body a navigation or `sendRequest` accepts, in bytes; a larger one fails the request (no
+     * retries, nobody blamed) with ResponseTooLargeError, stopped at the limit instead of buffered. Default 10 MiB
+     * (`DEFAULT_MAX_RESPONSE_BYTES`); `Infinity` for no limit.
+     */
+    maxResponseBytes?: number;
 }
 
-export const HTTP_CRAWLER_OPTION_KEYS = ['navigationTimeoutSecs', 'useHeaderGenerator', 'headerGeneratorOptions', 'requestOptions'] as const;
+export const HTTP_CRAWLER_OPTION_KEYS = ['navigationTimeoutSecs', 'useHeaderGenerator', 'headerGeneratorOptions', 'requestOptions', 'maxResponseBytes'] as const;
 
 /** The got-scraping side of the session lifecycle. Cookies travel through the session jar on every hop. */
 export class HttpAdapter<Context extends HttpCrawlingContext> implements CrawlerAdapter<Context> {
@@ -41,6 +48,7 @@ export class HttpAdapter<Context extends HttpCrawlingContext> implements Crawler
         name: string,
         private readonly settings: {
             timeoutMs: number;
+            maxResponseBytes: number;
             persistCookiesPerSession: boolean;
             requestOptions: SendRequestOptions;
             afterNavigation: (context: Context) => void;
@@ -64,9 +72,11 @@ export class HttpAdapter<Context extends HttpCrawlingContext> implements Crawler
                 proxyInfo: context.proxyInfo,
                 persistCookiesPerSession: this.settings.persistCookiesPerSession,
                 timeoutMs: this.settings.timeoutMs,
+                maxResponseBytes: this.settings.maxResponseBytes,
                 overrides: this.settings.requestOptions,
             });
         } catch (error) {
+            if (error instanceof ResponseTooLargeError) throw error;
             // got's messages ("Parse Error: Invalid status code", "connect ECONNREFUSED …") do not say which request.
             throw new NavigationError(request.method, request.url, this.settings.requestOptions.proxyUrl ?? context.proxyInfo?.url, error);
         }
@@ -86,6 +96,7 @@ export class HttpAdapter<Context extends HttpCrawlingContext> implements Crawler
 export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingContext> extends BasicCrawler<Context> {
     /** Also bounds `context.sendRequest()`: a hung extra request must not outlive its attempt's lease. */
     private readonly navigationTimeoutMs: number;
+    private readonly maxResponseBytes: number;
 
     constructor(options: HttpCrawlerOptions<Context>, name = 'HttpCrawler', extraOptionKeys: readonly string[] = []) {
         validateHttpOptions(options);
@@ -95,6 +106,7 @@ export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingConte
         let self: HttpCrawler<Context> | undefined;
         const adapter = new HttpAdapter<Context>(name, {
             timeoutMs: (options.navigationTimeoutSecs ?? 30) * 1000,
+            maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
             persistCookiesPerSession: options.persistCookiesPerSession ?? true,
             requestOptions,
             afterNavigation: (context) => self!.afterNavigation(context),
@@ -102,6 +114,7 @@ export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingConte
         super(options, adapter, [...HTTP_CRAWLER_OPTION_KEYS, ...extraOptionKeys]);
         self = this;
         this.navigationTimeoutMs = (options.navigationTimeoutSecs ?? 30) * 1000;
+        this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     }
 
     protected override extendContext(base: CrawlingContext): Context {
@@ -116,6 +129,7 @@ export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingConte
                 proxyInfo: context.proxyInfo,
                 persistCookiesPerSession: this.persistCookiesPerSession,
                 timeoutMs: this.navigationTimeoutMs,
+                maxResponseBytes: this.maxResponseBytes,
                 signal: context.signal,
                 overrides,
             });
@@ -132,6 +146,9 @@ function validateHttpOptions<Context extends HttpCrawlingContext>(options: HttpC
     checkBoolean('useHeaderGenerator', options.useHeaderGenerator);
     checkObject('headerGeneratorOptions', options.headerGeneratorOptions);
     checkObject('requestOptions', options.requestOptions);
+    if (options.maxResponseBytes !== undefined && options.maxResponseBytes !== Number.POSITIVE_INFINITY) {
+        checkNumber('maxResponseBytes', options.maxResponseBytes, { min: 1, integer: true });
+    }
     const requestOptions = options.requestOptions as SendRequestOptions | undefined;
     if (requestOptions?.url !== undefined) {
         throw new InvalidOptionError('requestOptions.url', requestOptions.url, 'cannot be set for every request (use the request list)');

@@ -9,3 +9,4 @@ export {
 } from './send-request.js';
 export { createSessionCookieJar, mergeCookieHeaders, parseCookieHeader, type GotCookieJar } from './session-cookie-jar.js';
 export { NavigationError } from '@sessionkit/crawler';
+export { DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLargeError } from './response-size-limit.js';

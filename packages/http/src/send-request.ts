@@ -1,5 +1,6 @@
 import type { Session, ProxyInfo } from '@sessionkit/core';
 import { type OptionsInit, type Response, gotScraping } from 'got-scraping';
+import { DEFAULT_MAX_RESPONSE_BYTES, withResponseSizeLimit } from './response-size-limit.js';
 import { type GotCookieJar, createSessionCookieJar, createUserCookieJar } from './session-cookie-jar.js';
 
 /** got-scraping options a caller may add or override (url, method, headers, body, timeout, …). */
@@ -22,6 +23,8 @@ export interface SessionRequestInput {
     timeoutMs?: number;
     /** Aborts the request (a crawling context's `signal`: the attempt is over). */
     signal?: AbortSignal;
+    /** Larger bodies fail with ResponseTooLargeError without being buffered. Default 10 MiB; Infinity: no limit. */
+    maxResponseBytes?: number;
     overrides?: SendRequestOptions;
 }
 
@@ -93,7 +96,8 @@ function takeHeader(headers: Record<string, string>, name: string): string | und
 /** Performs the request with got-scraping; never throws on HTTP error statuses. */
 export async function sendSessionRequest(input: SessionRequestInput): Promise<Response<string>> {
     const options = buildSessionRequestOptions(input);
-    return (await gotScraping({ ...options, responseType: 'text' } as OptionsInit)) as Response<string>;
+    const request = gotScraping({ ...options, responseType: 'text' } as OptionsInit) as unknown as Parameters<typeof withResponseSizeLimit<Response<string>>>[0];
+    return withResponseSizeLimit(request, input.url, input.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
 }
 
 /** The context fields `sendRequest` needs: any crawling context has them. */
