@@ -36,9 +36,11 @@ export type RetireReason =
     /** Older than `maxAgeSecs`. */
     | 'expired'
     /** Its proxy was benched for being blocked, so its IP-bound identity is burned too. */
-    | 'proxyBenched';
+    | 'proxyBenched'
+    /** The site answered 431 (request headers too large): the session's cookies outgrew what the site accepts. */
+    | 'oversizedCookies';
 
-export const RETIRE_REASONS: readonly RetireReason[] = ['blocked', 'manual', 'errorScore', 'maxUsageCount', 'expired', 'proxyBenched'];
+export const RETIRE_REASONS: readonly RetireReason[] = ['blocked', 'manual', 'errorScore', 'maxUsageCount', 'expired', 'proxyBenched', 'oversizedCookies'];
 
 /** Health limits shared by every session of a pool (one object per pool, not per session). */
 export interface SessionLimits {

@@ -37,7 +37,7 @@ describe('Session defaults', () => {
         expect(session.id).toMatch(/^session_[0-9a-z]+$/);
         expect(new Session().id).not.toBe(session.id);
         expect(DEFAULT_SESSION_LIMITS.maxAgeSecs).toBe(3000);
-        expect(RETIRE_REASONS).toEqual(['blocked', 'manual', 'errorScore', 'maxUsageCount', 'expired', 'proxyBenched']);
+        expect(RETIRE_REASONS).toEqual(['blocked', 'manual', 'errorScore', 'maxUsageCount', 'expired', 'proxyBenched', 'oversizedCookies']);
     });
 
     it('takes its options', () => {

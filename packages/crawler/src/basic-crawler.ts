@@ -16,8 +16,9 @@ import {
     checkNumber,
     checkObject,
     checkStatusCodes,
+    redactProxyUrl,
 } from '@sessionkit/core';
-import { NonRetryableError } from './errors.js';
+import { NonRetryableError, ProxyAuthenticationError } from './errors.js';
 import { type Request, type RequestLike } from './request.js';
 import { type AddRequestsResult, RequestQueue } from './request-queue.js';
 import { type AttemptOutcome, type AttemptScope, SessionMiddleware, toError } from './session-middleware.js';
@@ -129,6 +130,10 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
     private started = 0;
     private onIdle: (() => void) | undefined;
     private readonly name: string;
+    /** Proxies whose latest answer was 407; when it holds every configured proxy, the run stops. */
+    private readonly refusingProxies = new Set<string>();
+    /** Why the current run stops before its queue is empty. */
+    private stopError: Error | undefined;
 
     constructor(options: BasicCrawlerOptions<Context> = {}, adapter?: CrawlerAdapter<Context>, extraOptionKeys: readonly string[] = []) {
         validateCrawlerOptions(options, new Set([...BASIC_CRAWLER_OPTION_KEYS, ...extraOptionKeys]), adapter === undefined);
@@ -167,7 +172,10 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
             additionalHttpErrorStatusCodes: options.additionalHttpErrorStatusCodes ?? [],
             ignoreHttpErrorStatusCodes: options.ignoreHttpErrorStatusCodes ?? [],
             createContext: (request, lease, attempt) => this.createContext(request, lease, attempt),
-            onNavigation: (statusCode, verdict) => this.stats.recordNavigation(statusCode, verdict),
+            onNavigation: (statusCode, verdict, proxyUrl) => {
+                this.stats.recordNavigation(statusCode, verdict);
+                if (proxyUrl !== undefined && (statusCode === 407 || this.refusingProxies.size > 0)) this.trackProxyRefusal(statusCode, proxyUrl);
+            },
         });
         this.middleware.pool = this.pool;
     }
@@ -185,6 +193,27 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
         };
         pool.on('sessionRetired', listener);
         return () => pool.off('sessionRetired', listener);
+    }
+
+    /**
+     * Wrong proxy credentials fail every request sent through that proxy; when all configured proxies answer 407
+     * no rotation can help, so the run stops instead of spending every request's retries.
+     */
+    private trackProxyRefusal(statusCode: number, proxyUrl: string): void {
+        if (statusCode !== 407) {
+            this.refusingProxies.delete(proxyUrl);
+            return;
+        }
+        this.refusingProxies.add(proxyUrl);
+        const configured = this.pool?.proxyConfiguration?.proxyUrls ?? this.proxyConfiguration?.proxyUrls;
+        if (this.stopError || !configured || !configured.every((url) => this.refusingProxies.has(url))) return;
+        const names = configured.map((url) => redactProxyUrl(url)).join(', ');
+        this.stopError = new ProxyAuthenticationError(
+            `Every proxy answered HTTP 407 (Proxy Authentication Required): ${names}. Their credentials are wrong or missing; ` +
+                `fix them in proxyConfiguration.proxyUrls. The crawl stopped early with ${this.requestQueue.pendingCount} requests not done.`,
+            configured,
+        );
+        this.log.error(this.stopError.message);
     }
 
     private poolOptions(): SessionPoolOptions {
@@ -217,6 +246,8 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
         }
         this.running = true;
         this.started = 0;
+        this.stopError = undefined;
+        this.refusingProxies.clear();
         this.stats = new CrawlerStatistics();
         this.stats.startedAt = Date.now();
         let progressTimer: NodeJS.Timeout | undefined;
@@ -244,6 +275,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
         }
         const statistics = this.stats.snapshot(this.name, this.pool);
         this.log.info(`Finished.\n${formatRunStatistics([statistics])}`);
+        if (this.stopError) throw this.stopError;
         return statistics;
     }
 
@@ -252,7 +284,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
     }
 
     private pump(): void {
-        while (this.running && this.active < this.maxConcurrency) {
+        while (this.running && !this.stopError && this.active < this.maxConcurrency) {
             const request = this.requestQueue.fetchNext();
             if (!request) break;
             const firstAttempt = request.retryCount === 0 && request.sessionRotationCount === 0 && request.rateLimitRetryCount === 0;
@@ -269,7 +301,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
                 this.pump();
             });
         }
-        if (this.active === 0 && this.requestQueue.pendingCount === 0 && this.onIdle) {
+        if (this.active === 0 && (this.requestQueue.pendingCount === 0 || this.stopError) && this.onIdle) {
             const resolve = this.onIdle;
             this.onIdle = undefined;
             resolve();

@@ -10,6 +10,21 @@ export class SessionBlockedError extends SessionkitError {
     }
 }
 
+/**
+ * A proxy answered 407 (Proxy Authentication Required): its credentials are wrong or missing. The session bound to
+ * it is retired and the request rotated to another session (another route once the proxy is benched). When every
+ * configured proxy answers 407, the crawl stops early with this error, naming the proxies (passwords hidden).
+ */
+export class ProxyAuthenticationError extends SessionkitError {
+    /** The proxies concerned, passwords redacted. */
+    readonly proxyUrls: readonly string[];
+
+    constructor(message: string, proxyUrls: readonly string[]) {
+        super('ERR_PROXY_AUTHENTICATION', message);
+        this.proxyUrls = proxyUrls.map((url) => redactProxyUrl(url));
+    }
+}
+
 /** The site said "slow down" (429, 503 with Retry-After): the session and its proxy cool down, the request is retried later. */
 export class RateLimitedError extends SessionkitError {
     /** The status code that said so; undefined when user code cooled the session down (`session.coolDown()`). */

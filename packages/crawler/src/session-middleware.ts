@@ -1,5 +1,6 @@
 import type { Session, SessionLease, SessionPool } from '@sessionkit/core';
-import { HttpStatusError, RateLimitedError, RequestTimeoutError, SessionBlockedError, blameFor } from './errors.js';
+import { HttpStatusError, ProxyAuthenticationError, RateLimitedError, RequestTimeoutError, SessionBlockedError, blameFor } from './errors.js';
+import { redactProxyUrl } from '@sessionkit/core';
 import type { Request } from './request.js';
 import type { CrawlerAdapter, CrawlingContext, NavigationHook, RequestHandler } from './types.js';
 
@@ -30,8 +31,8 @@ export interface SessionMiddlewareOptions<Context extends CrawlingContext> {
     ignoreHttpErrorStatusCodes: readonly number[];
     /** Builds the context for a request and its lease (the crawler's and the adapter's fields). */
     createContext(request: Request, lease: SessionLease | undefined, attempt: AttemptScope): Promise<Context> | Context;
-    /** Called with every navigation status code (for stats). */
-    onNavigation?(statusCode: number, verdict: 'ok' | 'blocked' | 'rateLimited' | 'error'): void;
+    /** Called with every navigation status code (for stats), and the proxy it went through. */
+    onNavigation?(statusCode: number, verdict: 'ok' | 'blocked' | 'rateLimited' | 'error', proxyUrl: string | undefined): void;
 }
 
 /**
@@ -42,7 +43,8 @@ export interface SessionMiddlewareOptions<Context extends CrawlingContext> {
  *  3. apply     adapter.applySession: cookies, headers, proxy onto the request
  *  4. navigate  pre-navigation hooks → adapter.navigate → post-navigation hooks
  *  5. judge     status code: blocked → retire + rotate; rate limit → cool down + retry later;
- *               5xx (and additionalHttpErrorStatusCodes) → error
+ *               407 through a proxy (its credentials) and 431 (the session's cookies grew too large for
+ *               the site) → retire + rotate; 5xx (and additionalHttpErrorStatusCodes) → error
  *  6. handle    the user's requestHandler, bounded by requestHandlerTimeoutSecs
  *  7. mark      a session the handler retired (retire(): a block) rotates the request; one it cooled
  *               down (coolDown(), retireOnBlockedStatusCodes(429)) retries it later; otherwise
@@ -183,27 +185,41 @@ export class SessionMiddleware<Context extends CrawlingContext> {
     private judgeNavigation(context: Context, session: Session | undefined): void {
         const { statusCode, headers, url } = context.navigation!;
         const { pool } = this;
-        const { onNavigation } = this.options;
+        const proxyUrl = context.proxyInfo?.url;
+        const report = (verdict: 'ok' | 'blocked' | 'rateLimited' | 'error') => this.options.onNavigation?.(statusCode, verdict, proxyUrl);
         if (this.options.ignoreHttpErrorStatusCodes.includes(statusCode)) {
-            onNavigation?.(statusCode, 'ok');
+            report('ok');
             return;
+        }
+        // The proxy, not the site, refused: the session is bound to a route that cannot work. Retiring it as blocked
+        // counts against the proxy, which is benched after proxyBanThreshold such answers.
+        if (statusCode === 407 && proxyUrl !== undefined) {
+            report('blocked');
+            session?.retire('blocked');
+            throw new ProxyAuthenticationError(`Proxy ${redactProxyUrl(proxyUrl)} answered HTTP 407 (Proxy Authentication Required) for ${url}: its credentials are wrong or missing.`, [proxyUrl]);
+        }
+        // Request headers too large: what grows per session is its Cookie header, so the session is the culprit.
+        if (statusCode === 431) {
+            report('blocked');
+            session?.retire('oversizedCookies');
+            throw new SessionBlockedError(`${url} answered HTTP 431 (Request Header Fields Too Large): session ${session?.id ?? '(none)'} carries too many cookies.`, statusCode);
         }
         const verdict = pool ? pool.classifyResponse(statusCode, headers) : { kind: 'ok' as const };
         if (verdict.kind === 'blocked') {
-            onNavigation?.(statusCode, 'blocked');
+            report('blocked');
             session?.retire('blocked');
             throw new SessionBlockedError(`${url} answered HTTP ${statusCode}: session ${session?.id ?? '(none)'} is blocked.`, statusCode);
         }
         if (verdict.kind === 'rateLimited') {
-            onNavigation?.(statusCode, 'rateLimited');
+            report('rateLimited');
             session?.coolDown(verdict.retryAfterMs, statusCode);
             throw new RateLimitedError(statusCode, verdict.retryAfterMs, url);
         }
         if (statusCode >= 500 || this.options.additionalHttpErrorStatusCodes.includes(statusCode)) {
-            onNavigation?.(statusCode, 'error');
+            report('error');
             throw new HttpStatusError(statusCode, url);
         }
-        onNavigation?.(statusCode, 'ok');
+        report('ok');
     }
 
     private async runHandler(context: Context, attempt: AttemptScope): Promise<void> {
@@ -226,7 +242,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
 
 /** Retired because it was blocked (a blocked status code, or `retire()` by user code), not worn out. */
 function isRetiredAsBlocked(session: Session): boolean {
-    return session.retired && (session.retireReason === 'blocked' || session.retireReason === 'manual');
+    return session.retired && (session.retireReason === 'blocked' || session.retireReason === 'manual' || session.retireReason === 'oversizedCookies');
 }
 
 function describeStatus(context: CrawlingContext): string {

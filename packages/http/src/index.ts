@@ -10,3 +10,4 @@ export {
 export { createSessionCookieJar, mergeCookieHeaders, parseCookieHeader, type GotCookieJar } from './session-cookie-jar.js';
 export { NavigationError } from '@sessionkit/crawler';
 export { DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLargeError } from './response-size-limit.js';
+export { ProxyAuthenticationError } from '@sessionkit/crawler';

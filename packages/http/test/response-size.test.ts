@@ -37,14 +37,16 @@ async function hugePageSite(): Promise<TestServer & { sent: () => number }> {
     return Object.assign(server, { sent: () => sent });
 }
 
-function crawlerWith(maxResponseBytes: number | undefined, onHandled: (url: string, session: Session | undefined) => unknown = () => {}) {
+function crawlerWith(maxResponseBytes: number | undefined, onHandled: (url: string, session: Session | undefined) => void = () => {}) {
     const failures: { url: string; error: Error; attempts: number; session: Session | undefined }[] = [];
     const crawler = new HttpCrawler({
         statusIntervalSecs: 0,
         logLevel: 'off',
         sessionPoolOptions: { persist: false },
         ...(maxResponseBytes !== undefined ? { maxResponseBytes } : {}),
-        requestHandler: ({ request, session }) => onHandled(request.url, session),
+        requestHandler: ({ request, session }) => {
+            onHandled(request.url, session);
+        },
         failedRequestHandler: ({ request, session }, error) => {
             failures.push({ url: request.url, error, attempts: request.errorMessages.length, session });
         },
@@ -93,7 +95,9 @@ describe('maxResponseBytes', () => {
         expect(limited.failures[0]?.error.message).toContain('(10485760 bytes)');
 
         const handled: string[] = [];
-        const unlimited = crawlerWith(Number.POSITIVE_INFINITY, (url) => handled.push(url));
+        const unlimited = crawlerWith(Number.POSITIVE_INFINITY, (url) => {
+            handled.push(url);
+        });
         await unlimited.crawler.run([site.url('/huge?announce&mib=12')]);
         expect(handled).toEqual([site.url('/huge?announce&mib=12')]);
     }, 60_000);
