@@ -28,7 +28,7 @@ const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml', 'text/xml', 'a
 
 /** HttpCrawler plus a parsed `$` (cheerio) and `enqueueLinks` in the context. */
 export class CheerioCrawler extends HttpCrawler<CheerioCrawlingContext> {
-    constructor(options: CheerioCrawlerOptions) {
+    constructor(options: CheerioCrawlerOptions = {}) {
         super(options, 'CheerioCrawler');
     }
 

@@ -143,7 +143,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
         this.log = options.log ?? new Log({ prefix: this.name, ...(options.logLevel ? { level: options.logLevel } : {}) });
         if (options.log && options.logLevel) this.log.level = options.logLevel;
         this.requestQueue = options.requestQueue ?? new RequestQueue();
-        if (options.requestList) this.requestQueue.addRequests(options.requestList);
+        if (options.requestList !== undefined) this.requestQueue.addRequests(options.requestList, 'requestList');
         this.maxConcurrency = options.maxConcurrency ?? 10;
         this.maxRequestRetries = options.maxRequestRetries ?? 3;
         this.maxSessionRotations = options.maxSessionRotations ?? 10;

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '@sessionkit/core';
 import { type RequestLike, type Request, toRequest } from './request.js';
 
 export interface AddRequestsResult {
@@ -14,7 +15,9 @@ export class RequestQueue {
     handledCount = 0;
 
     /** Validates every input first, so one bad URL rejects the batch before anything is queued. */
-    addRequests(inputs: Iterable<RequestLike>): AddRequestsResult {
+    /** `option` names the input in errors (`requestList`, `requests`). */
+    addRequests(inputs: Iterable<RequestLike>, option = 'requests'): AddRequestsResult {
+        checkRequestInputs(option, inputs);
         const requests = [...inputs].map((input, index) => {
             try {
                 return toRequest(input);
@@ -76,4 +79,10 @@ export class RequestQueue {
     isFinished(): boolean {
         return this.pendingCount === 0 && this.inProgress === 0;
     }
+}
+
+/** A string is iterable too, but a URL given where a list belongs would be crawled one character at a time. */
+export function checkRequestInputs(option: string, inputs: unknown): asserts inputs is Iterable<RequestLike> {
+    const iterable = inputs !== null && typeof inputs === 'object' && typeof (inputs as Iterable<unknown>)[Symbol.iterator] === 'function';
+    if (!iterable) throw new InvalidOptionError(option, inputs, 'must be an iterable (e.g. an array) of URL strings or request objects');
 }

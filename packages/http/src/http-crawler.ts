@@ -98,7 +98,7 @@ export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingConte
     private readonly navigationTimeoutMs: number;
     private readonly maxResponseBytes: number;
 
-    constructor(options: HttpCrawlerOptions<Context>, name = 'HttpCrawler', extraOptionKeys: readonly string[] = []) {
+    constructor(options: HttpCrawlerOptions<Context> = {}, name = 'HttpCrawler', extraOptionKeys: readonly string[] = []) {
         validateHttpOptions(options);
         const requestOptions: SendRequestOptions = { ...options.requestOptions };
         if (options.useHeaderGenerator !== undefined) requestOptions.useHeaderGenerator = options.useHeaderGenerator;
