@@ -67,3 +67,4 @@ export {
     checkStatusCodes,
     checkString,
 } from './validate.js';
+export { MAX_TIMER_SECS, checkDurationSecs, durationMs, setTimerMs, type DurationRule } from './duration.js';

@@ -16,6 +16,8 @@ import {
     checkNumber,
     checkObject,
     checkStatusCodes,
+    checkDurationSecs,
+    durationMs,
     redactProxyUrl,
 } from '@sessionkit/core';
 import { NonRetryableError, ProxyAuthenticationError } from './errors.js';
@@ -168,7 +170,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
             requestHandler,
             preNavigationHooks: options.preNavigationHooks ?? [],
             postNavigationHooks: options.postNavigationHooks ?? [],
-            requestHandlerTimeoutMs: (options.requestHandlerTimeoutSecs ?? 60) * 1000,
+            requestHandlerTimeoutMs: durationMs(options.requestHandlerTimeoutSecs ?? 60),
             additionalHttpErrorStatusCodes: options.additionalHttpErrorStatusCodes ?? [],
             ignoreHttpErrorStatusCodes: options.ignoreHttpErrorStatusCodes ?? [],
             createContext: (request, lease, attempt) => this.createContext(request, lease, attempt),
@@ -255,7 +257,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
         try {
             if (this.pool) await this.pool.initialize();
             const intervalSecs = this.options.statusIntervalSecs ?? 30;
-            if (intervalSecs > 0) {
+            if (intervalSecs > 0 && intervalSecs !== Number.POSITIVE_INFINITY) {
                 progressTimer = setInterval(() => this.log.info(this.progressLine()), intervalSecs * 1000);
                 progressTimer.unref();
             }
@@ -411,8 +413,8 @@ function validateCrawlerOptions<Context extends CrawlingContext>(options: BasicC
     checkNumber('maxSessionRotations', options.maxSessionRotations, { min: 0, integer: true });
     checkNumber('maxRateLimitRetries', options.maxRateLimitRetries, { min: 0, integer: true });
     checkNumber('maxRequestsPerCrawl', options.maxRequestsPerCrawl, { min: 1, integer: true });
-    checkNumber('requestHandlerTimeoutSecs', options.requestHandlerTimeoutSecs, { min: 0, exclusiveMin: true });
-    checkNumber('statusIntervalSecs', options.statusIntervalSecs, { min: 0 });
+    checkDurationSecs('requestHandlerTimeoutSecs', options.requestHandlerTimeoutSecs, { allowInfinity: true });
+    checkDurationSecs('statusIntervalSecs', options.statusIntervalSecs, { allowZero: true, allowInfinity: true });
     checkBoolean('useSessionPool', options.useSessionPool);
     checkBoolean('persistCookiesPerSession', options.persistCookiesPerSession);
     checkObject('sessionPoolOptions', options.sessionPoolOptions);

@@ -224,6 +224,10 @@ export class SessionMiddleware<Context extends CrawlingContext> {
 
     private async runHandler(context: Context, attempt: AttemptScope): Promise<void> {
         const timeoutMs = this.options.requestHandlerTimeoutMs;
+        if (timeoutMs === Number.POSITIVE_INFINITY) {
+            await this.options.requestHandler(context);
+            return;
+        }
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
             timer = setTimeout(() => {

@@ -1,4 +1,4 @@
-import { InvalidOptionError, checkBoolean, checkNumber, checkObject } from '@sessionkit/core';
+import { InvalidOptionError, checkBoolean, checkDurationSecs, checkNumber, checkObject, durationMs } from '@sessionkit/core';
 import {
     BasicCrawler,
     NavigationError,
@@ -105,7 +105,7 @@ export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingConte
         if (options.headerGeneratorOptions) requestOptions.headerGeneratorOptions = options.headerGeneratorOptions;
         let self: HttpCrawler<Context> | undefined;
         const adapter = new HttpAdapter<Context>(name, {
-            timeoutMs: (options.navigationTimeoutSecs ?? 30) * 1000,
+            timeoutMs: durationMs(options.navigationTimeoutSecs ?? 30),
             maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
             persistCookiesPerSession: options.persistCookiesPerSession ?? true,
             requestOptions,
@@ -113,7 +113,7 @@ export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingConte
         });
         super(options, adapter, [...HTTP_CRAWLER_OPTION_KEYS, ...extraOptionKeys]);
         self = this;
-        this.navigationTimeoutMs = (options.navigationTimeoutSecs ?? 30) * 1000;
+        this.navigationTimeoutMs = durationMs(options.navigationTimeoutSecs ?? 30);
         this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     }
 
@@ -142,7 +142,7 @@ export class HttpCrawler<Context extends HttpCrawlingContext = HttpCrawlingConte
 
 function validateHttpOptions<Context extends HttpCrawlingContext>(options: HttpCrawlerOptions<Context>): void {
     checkObject('(crawler options)', options);
-    checkNumber('navigationTimeoutSecs', options.navigationTimeoutSecs, { min: 0, exclusiveMin: true });
+    checkDurationSecs('navigationTimeoutSecs', options.navigationTimeoutSecs, { allowInfinity: true });
     checkBoolean('useHeaderGenerator', options.useHeaderGenerator);
     checkObject('headerGeneratorOptions', options.headerGeneratorOptions);
     checkObject('requestOptions', options.requestOptions);

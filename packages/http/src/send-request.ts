@@ -59,7 +59,7 @@ export function buildSessionRequestOptions(input: SessionRequestInput): SendRequ
     };
     if (input.payload !== undefined && options.body === undefined && options.json === undefined && options.form === undefined) options.body = input.payload;
     if (cookieJar) options.cookieJar = cookieJar;
-    if (input.timeoutMs !== undefined && options.timeout === undefined) options.timeout = { request: input.timeoutMs };
+    if (input.timeoutMs !== undefined && input.timeoutMs !== Number.POSITIVE_INFINITY && options.timeout === undefined) options.timeout = { request: input.timeoutMs };
     if (input.signal && options.signal === undefined) options.signal = input.signal;
     const proxyUrl = overrides.proxyUrl ?? input.proxyInfo?.url;
     if (proxyUrl) options.proxyUrl = proxyUrl;
