@@ -68,3 +68,4 @@ export {
     checkString,
 } from './validate.js';
 export { MAX_TIMER_SECS, checkDurationSecs, durationMs, setTimerMs, type DurationRule } from './duration.js';
+export { redactCredentials, sanitizeError } from './redact.js';

@@ -1,4 +1,4 @@
-import { SessionkitError, redactProxyUrl } from '@sessionkit/core';
+import { SessionkitError, redactProxyUrl, sanitizeError } from '@sessionkit/core';
 
 /** The session was blocked (401/403, or retired by the handler): retry with another session, spending no retry. */
 export class SessionBlockedError extends SessionkitError {
@@ -74,8 +74,9 @@ function safeOrigin(url: string): string {
 
 /**
  * A navigation got no HTTP response: connection refused, DNS, timeout, a malformed response, a proxy failure.
- * The message names the URL, the proxy (password hidden) and the underlying error; `cause` is the client's
- * own error. It counts against the session and its proxy.
+ * The message names the URL, the proxy (password hidden) and the underlying error; `cause` is a copy of the
+ * client's own error (name, message, code, stack) without its request options, so printing it never shows a
+ * proxy password. It counts against the session and its proxy.
  */
 export class NavigationError extends SessionkitError {
     readonly url: string;
@@ -83,13 +84,14 @@ export class NavigationError extends SessionkitError {
     readonly errorCode: string | undefined;
 
     constructor(method: string, url: string, proxyUrl: string | undefined, cause: unknown) {
-        const error = cause instanceof Error ? cause : new Error(String(cause));
+        // The client's own error holds its request options (the proxy URL with its password): keep a clean copy.
+        const error = sanitizeError(cause);
         const { code } = error as { code?: unknown };
         const errorCode = typeof code === 'string' ? code : undefined;
         super(
             'ERR_NAVIGATION',
             `${method} ${url}${proxyUrl ? ` via proxy ${redactProxyUrl(proxyUrl)}` : ''} failed: ${error.message}${errorCode && !error.message.includes(errorCode) ? ` (${errorCode})` : ''}`,
-            { cause },
+            { cause: error },
         );
         this.url = url;
         this.errorCode = errorCode;

@@ -76,7 +76,7 @@ export class HttpAdapter<Context extends HttpCrawlingContext> implements Crawler
                 overrides: this.settings.requestOptions,
             });
         } catch (error) {
-            if (error instanceof ResponseTooLargeError) throw error;
+            if (error instanceof ResponseTooLargeError || error instanceof NavigationError) throw error;
             // got's messages ("Parse Error: Invalid status code", "connect ECONNREFUSED …") do not say which request.
             throw new NavigationError(request.method, request.url, this.settings.requestOptions.proxyUrl ?? context.proxyInfo?.url, error);
         }

@@ -1,6 +1,7 @@
 import type { Session, ProxyInfo } from '@sessionkit/core';
 import { type OptionsInit, type Response, gotScraping } from 'got-scraping';
-import { DEFAULT_MAX_RESPONSE_BYTES, withResponseSizeLimit } from './response-size-limit.js';
+import { NavigationError } from '@sessionkit/crawler';
+import { DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLargeError, withResponseSizeLimit } from './response-size-limit.js';
 import { type GotCookieJar, createSessionCookieJar, createUserCookieJar } from './session-cookie-jar.js';
 
 /** got-scraping options a caller may add or override (url, method, headers, body, timeout, …). */
@@ -93,11 +94,17 @@ function takeHeader(headers: Record<string, string>, name: string): string | und
     return value;
 }
 
-/** Performs the request with got-scraping; never throws on HTTP error statuses. */
+/** Performs the request with got-scraping; never throws on HTTP error statuses. A failed request throws NavigationError. */
 export async function sendSessionRequest(input: SessionRequestInput): Promise<Response<string>> {
     const options = buildSessionRequestOptions(input);
     const request = gotScraping({ ...options, responseType: 'text' } as OptionsInit) as unknown as Parameters<typeof withResponseSizeLimit<Response<string>>>[0];
-    return withResponseSizeLimit(request, input.url, input.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+    try {
+        return await withResponseSizeLimit(request, input.url, input.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+    } catch (error) {
+        if (error instanceof ResponseTooLargeError) throw error;
+        // got's error carries every request option, the proxy password included, into whatever prints it.
+        throw new NavigationError(String(options.method ?? 'GET'), input.url, options.proxyUrl, error);
+    }
 }
 
 /** The context fields `sendRequest` needs: any crawling context has them. */

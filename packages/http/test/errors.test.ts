@@ -138,6 +138,7 @@ describe('context.sendRequest', () => {
         }).run([site.url('/page')]);
         expect(Date.now() - started).toBeLessThan(5000);
         expect(errors).toHaveLength(1);
-        expect((errors[0] as { code?: string }).code).toBe('ETIMEDOUT');
+        expect(errors[0]).toBeInstanceOf(NavigationError);
+        expect((errors[0] as NavigationError).errorCode).toBe('ETIMEDOUT');
     });
 });

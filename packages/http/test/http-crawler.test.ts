@@ -384,6 +384,6 @@ describe('options', () => {
 
     it('rejects requestOptions.url and a bad navigationTimeoutSecs', () => {
         expect(() => crawler({ requestOptions: { url: 'http://127.0.0.1/' } })).toThrow('Option "requestOptions.url" cannot be set for every request');
-        expect(() => crawler({ navigationTimeoutSecs: 0 })).toThrow('Option "navigationTimeoutSecs" must be a number greater than 0, got 0.');
+        expect(() => crawler({ navigationTimeoutSecs: 0 })).toThrow('Option "navigationTimeoutSecs" must be a number of seconds > 0 and <= 2147483 (about 24.8 days), or Infinity for no limit, got 0.');
     });
 });
