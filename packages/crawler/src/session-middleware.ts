@@ -1,5 +1,5 @@
 import type { Session, SessionLease, SessionPool } from '@sessionkit/core';
-import { HttpStatusError, ProxyAuthenticationError, RateLimitedError, RequestTimeoutError, SessionBlockedError, blameFor } from './errors.js';
+import { type Blame, HttpStatusError, ProxyAuthenticationError, RateLimitedError, RequestTimeoutError, SessionBlockedError, blameFor } from './errors.js';
 import { redactProxyUrl } from '@sessionkit/core';
 import type { Request } from './request.js';
 import type { CrawlerAdapter, CrawlingContext, NavigationHook, RequestHandler } from './types.js';
@@ -89,6 +89,8 @@ export class AttemptScope {
 export class SessionMiddleware<Context extends CrawlingContext> {
     /** The pool leases come from; the crawler swaps it when a new run gets a fresh pool. */
     pool: SessionPool | undefined;
+    /** Requests whose navigation already failed once (weak: a finished request leaves with its entry). */
+    private readonly failedNavigations = new WeakSet<Request>();
 
     constructor(private readonly options: SessionMiddlewareOptions<Context>) {
         this.pool = options.pool;
@@ -160,7 +162,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
                         .catch((saveError: unknown) => saving.log.debug(`Saving cookies failed: ${toError(saveError).message}`));
                 }
                 if (!(error instanceof SessionBlockedError) && !(error instanceof RateLimitedError) && session.markCount === marksAtStart) {
-                    const blame = blameFor(error, inHandler);
+                    const blame = this.blameTargetFaults(request, blameFor(error, inHandler), inHandler);
                     if (blame !== 'none') session.markBad({ blameProxy: blame === 'sessionAndProxy' });
                 }
             }
@@ -180,6 +182,19 @@ export class SessionMiddleware<Context extends CrawlingContext> {
             attempt.end();
             lease?.release();
         }
+    }
+
+    /**
+     * A URL that hangs, loops redirects or answers garbage fails whatever route it takes: the fault is the
+     * target's. Only a request's first failed navigation counts against its session and proxy; its later ones
+     * blame nobody, so a few bad URLs cannot bench healthy proxies or burn healthy sessions, while a dead proxy
+     * still fails many different requests on their first attempts and is benched as before.
+     */
+    private blameTargetFaults(request: Request, blame: Blame, inHandler: boolean): Blame {
+        if (inHandler || blame !== 'sessionAndProxy') return blame;
+        if (this.failedNavigations.has(request)) return 'none';
+        this.failedNavigations.add(request);
+        return blame;
     }
 
     private judgeNavigation(context: Context, session: Session | undefined): void {
