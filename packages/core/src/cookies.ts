@@ -1,13 +1,16 @@
 import { Cookie, CookieJar, type SerializedCookieJar } from 'tough-cookie';
 
-/** A cookie as sessionkit hands it out: the shape browsers (CDP/puppeteer) use, plus `hostOnly`. */
+/**
+ * A cookie as sessionkit hands it out: Crawlee's format, the shape browsers (CDP, Puppeteer, Playwright) use,
+ * plus `hostOnly` spelled out.
+ */
 export interface SessionCookie {
     name: string;
     value: string;
-    /** Host for host-only cookies, domain (no leading dot) for domain cookies. */
+    /** The bare host for a host-only cookie, the domain with a leading dot for a domain cookie ('.example.com'). */
     domain: string;
     path: string;
-    /** Unix time in seconds; absent for a session cookie. */
+    /** Unix time in seconds (with the jar's millisecond precision); absent for a session cookie. */
     expires?: number;
     httpOnly: boolean;
     secure: boolean;
@@ -20,7 +23,10 @@ export interface SessionCookie {
 export interface CookieInput {
     name: string;
     value: string;
-    /** With a domain the cookie is a domain cookie (sent to subdomains too) unless `hostOnly` is true. */
+    /**
+     * '.example.com' (leading dot) makes a domain cookie, sent to subdomains too; 'example.com' (bare) a host-only
+     * cookie, as in Crawlee and browsers. Absent: host-only for the URL's host. An explicit `hostOnly` wins over the dot.
+     */
     domain?: string;
     path?: string;
     /** Unix seconds (as browsers report it), a Date, or an ISO string; -1 or absent = session cookie. */
@@ -73,22 +79,24 @@ export function toSessionCookie(cookie: Cookie): SessionCookie {
     const result: SessionCookie = {
         name: cookie.key,
         value: cookie.value,
-        domain: cookie.domain ?? '',
+        // Crawlee's toughCookieToBrowserPoolCookie: the leading dot is what tells a domain cookie in browsers.
+        domain: cookie.domain ? (cookie.hostOnly === true ? cookie.domain : `.${cookie.domain}`) : '',
         path: cookie.path ?? '/',
         httpOnly: cookie.httpOnly,
         secure: cookie.secure,
         hostOnly: cookie.hostOnly === true,
     };
-    // Max-Age wins over Expires (RFC 6265 §5.3), as it does in the jar.
+    // Max-Age wins over Expires (RFC 6265 §5.3), as it does in the jar. Not rounded: a round trip keeps the exact expiry.
     if (typeof cookie.maxAge === 'number' && cookie.creation instanceof Date) {
-        result.expires = Math.floor(cookie.creation.getTime() / 1000 + cookie.maxAge);
-    } else if (cookie.expires instanceof Date) result.expires = Math.floor(cookie.expires.getTime() / 1000);
+        result.expires = (cookie.creation.getTime() + cookie.maxAge * 1000) / 1000;
+    } else if (cookie.expires instanceof Date) result.expires = cookie.expires.getTime() / 1000;
     const sameSite = normalizeSameSite(cookie.sameSite);
     if (sameSite) result.sameSite = sameSite;
     return result;
 }
 
 export function toToughCookie(input: CookieInput): Cookie {
+    const dotted = input.domain ? input.domain.startsWith('.') : false;
     const domain = input.domain ? input.domain.replace(/^\./, '') : null;
     const cookie = new Cookie({
         key: input.name,
@@ -98,8 +106,9 @@ export function toToughCookie(input: CookieInput): Cookie {
         secure: input.secure === true,
         httpOnly: input.httpOnly === true,
         expires: toExpiryDate(input.expires),
-        // tough-cookie makes a cookie with a domain a domain cookie unless hostOnly is already set.
-        hostOnly: domain ? input.hostOnly === true : null,
+        // Crawlee's browserPoolCookieToToughCookie: a bare domain is host-only, a leading dot a domain cookie.
+        // Without a domain tough-cookie makes it host-only for the URL's host.
+        hostOnly: domain ? (input.hostOnly ?? !dotted) : null,
         sameSite: input.sameSite ? input.sameSite.toLowerCase() : undefined,
     });
     return cookie;
@@ -108,7 +117,8 @@ export function toToughCookie(input: CookieInput): Cookie {
 function toExpiryDate(expires: CookieInput['expires']): Date | null {
     if (expires === undefined || expires === null) return null;
     if (expires instanceof Date) return expires;
-    if (typeof expires === 'number') return expires < 0 ? null : new Date(expires * 1000);
+    // Rounded to the millisecond: 1.8e9 + 0.123 s times 1000 is not always an integer, and Date truncates.
+    if (typeof expires === 'number') return expires < 0 ? null : new Date(Math.round(expires * 1000));
     const ms = Date.parse(expires);
     return Number.isFinite(ms) ? new Date(ms) : null;
 }

@@ -603,7 +603,7 @@ export function toPuppeteerCookieParam(cookie: SessionCookie): PuppeteerCookiePa
     const param: PuppeteerCookieParam = {
         name: cookie.name,
         value: cookie.value,
-        domain: cookie.hostOnly ? cookie.domain : `.${cookie.domain}`,
+        domain: cookie.hostOnly || cookie.domain.startsWith('.') ? cookie.domain : `.${cookie.domain}`,
         path: cookie.path,
         httpOnly: cookie.httpOnly,
         secure: cookie.secure,

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 import { describe, expect, it } from '@jest/globals';
 
-import { InvalidOptionError, Session, SessionPool } from '../src/index.js';
-import { quietLog } from './helpers.js';
+import { InvalidOptionError, Session, type SessionCookie, SessionPool } from '../src/index.js';
+import { prng, quietLog } from './helpers.js';
 
 const PAST = 'Wed, 21 Oct 2015 07:28:00 GMT';
 
@@ -71,8 +71,10 @@ describe('cookie basics', () => {
                 { name: 'b', value: '2', domain: 'example.com', path: '/x', secure: true },
             ],
         });
-        expect(session.getCookieString('https://www.example.com/x/y')).toBe('b=2; a=1');
-        expect(session.getCookieString('http://www.example.com/x/y')).toBe('a=1');
+        expect(session.getCookieString('https://example.com/x/y')).toBe('b=2; a=1');
+        expect(session.getCookieString('http://example.com/x/y')).toBe('a=1');
+        // 'example.com' without a dot is host-only: not sent to subdomains.
+        expect(session.getCookieString('https://www.example.com/x/y')).toBe('a=1');
     });
 });
 
@@ -254,7 +256,8 @@ describe('puppeteer cookies and getCookies', () => {
             sameSite: 'Strict',
             hostOnly: true,
         });
-        expect(b).toEqual({ name: 'b', value: '2', domain: 'example.com', path: '/', httpOnly: false, secure: false, hostOnly: false });
+        // A domain cookie has a leading dot, as in Crawlee's getCookies() and in browsers.
+        expect(b).toEqual({ name: 'b', value: '2', domain: '.example.com', path: '/', httpOnly: false, secure: false, hostOnly: false });
     });
 
     it('Max-Age takes precedence over Expires in reported expiry', () => {
@@ -270,7 +273,119 @@ describe('puppeteer cookies and getCookies', () => {
         const session = new Session();
         session.setCookie('a=1', 'https://one.example/');
         session.setCookie('b=2', 'https://two.example/');
-        expect(session.getAllCookies().map((cookie) => `${cookie.domain}:${cookie.name}`).sort()).toEqual(['one.example:a', 'two.example:b']);
+        session.setCookie('c=3; Domain=two.example', 'https://www.two.example/');
+        expect(session.getAllCookies().map((cookie) => `${cookie.domain}:${cookie.name}`).sort()).toEqual(['.two.example:c', 'one.example:a', 'two.example:b']);
         expect(new Session().getAllCookies()).toEqual([]);
+    });
+});
+
+describe('host-only and domain cookies in setCookies and getCookies (Crawlee format)', () => {
+    it('a bare domain makes a host-only cookie, a leading dot a domain cookie', () => {
+        const session = new Session();
+        session.setCookies(
+            [
+                { name: 'bare', value: '1', domain: 'example.com' },
+                { name: 'dotted', value: '2', domain: '.example.com' },
+                { name: 'none', value: '3' },
+            ],
+            'https://example.com/',
+        );
+        expect(session.getCookieString('https://example.com/')).toBe('bare=1; dotted=2; none=3');
+        expect(session.getCookieString('https://www.example.com/')).toBe('dotted=2');
+        expect(session.getCookies('https://example.com/').map(({ name, domain, hostOnly }) => [name, domain, hostOnly])).toEqual([
+            ['bare', 'example.com', true],
+            ['dotted', '.example.com', false],
+            ['none', 'example.com', true],
+        ]);
+    });
+
+    it('an explicit hostOnly wins over the leading dot', () => {
+        const session = new Session();
+        session.setCookies(
+            [
+                { name: 'wide', value: '1', domain: 'example.com', hostOnly: false },
+                { name: 'narrow', value: '2', domain: '.example.com', hostOnly: true },
+            ],
+            'https://example.com/',
+        );
+        expect(session.getCookieString('https://www.example.com/')).toBe('wide=1');
+        expect(session.getCookieString('https://example.com/')).toBe('wide=1; narrow=2');
+    });
+
+    it('a host-only cookie read with getCookies and written back stays host-only', () => {
+        const session = new Session();
+        session.setCookie('sid=1', 'https://example.com/');
+        const copy = new Session();
+        copy.setCookies(session.getCookies('https://example.com/'), 'https://example.com/');
+        expect(copy.getCookieString('https://example.com/')).toBe('sid=1');
+        expect(copy.getCookieString('https://www.example.com/')).toBe('');
+    });
+
+    it('a host-only cookie stays host-only through getPuppeteerCookies → setPuppeteerCookies', () => {
+        const session = new Session();
+        session.setCookie('sid=1', 'https://example.com/');
+        session.setCookie('wide=2; Domain=example.com', 'https://example.com/');
+        const copy = new Session();
+        copy.setPuppeteerCookies(session.getPuppeteerCookies('https://example.com/'), 'https://example.com/');
+        expect(copy.getCookieString('https://example.com/')).toBe('sid=1; wide=2');
+        expect(copy.getCookieString('https://www.example.com/')).toBe('wide=2');
+    });
+
+    it('round-trips generated cookies exactly: setCookies → getCookies → setCookies on a fresh session', () => {
+        const random = prng(20261201);
+        const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+        const hosts: Record<string, string[]> = {
+            'example.com': ['example.com'],
+            'www.example.com': ['www.example.com', 'example.com'],
+            'a.b.example.com': ['a.b.example.com', 'b.example.com', 'example.com'],
+            'shop.example.org': ['shop.example.org', 'example.org'],
+        };
+        const paths = ['/', '/a', '/a/b', '/x/'];
+        const nowMs = Date.now();
+        for (let round = 0; round < 40; round++) {
+            const original = new Session();
+            const expected: SessionCookie[] = [];
+            const count = 1 + Math.floor(random() * 8);
+            for (let i = 0; i < count; i++) {
+                const host = pick(Object.keys(hosts));
+                const hostOnly = random() < 0.5;
+                const domain = hostOnly ? host : `.${pick(hosts[host]!)}`;
+                const cookie: SessionCookie = {
+                    name: `c${i}`,
+                    value: Math.floor(random() * 1e9).toString(36),
+                    domain,
+                    path: pick(paths),
+                    httpOnly: random() < 0.5,
+                    secure: random() < 0.5,
+                    hostOnly,
+                };
+                // Millisecond precision, fractional seconds included: the jar keeps both.
+                if (random() < 0.7) cookie.expires = (nowMs + 60_000 + Math.floor(random() * 1e10)) / 1000;
+                const sameSite = pick([undefined, 'Strict', 'Lax', 'None'] as const);
+                if (sameSite) cookie.sameSite = sameSite;
+                const { hostOnly: _hostOnly, ...input } = cookie; // the dot alone must say it
+                expect(original.setCookies([input], `https://${host}${cookie.path}`)).toBe(1);
+                expected.push(cookie);
+            }
+            const byName = (a: SessionCookie, b: SessionCookie) => a.name.localeCompare(b.name);
+            expect(original.getAllCookies().sort(byName)).toEqual(expected.sort(byName));
+
+            const copy = new Session();
+            for (const host of Object.keys(hosts)) {
+                for (const path of paths) {
+                    const url = `https://${host}${path}`;
+                    const seen = original.getCookies(url);
+                    copy.setCookies(seen, url);
+                    // Same cookies; the order may differ (it follows creation time, and the copy created them in another order).
+                    expect(copy.getCookies(url).sort(byName)).toEqual(seen.sort(byName));
+                }
+            }
+            expect(copy.getAllCookies().sort(byName)).toEqual(original.getAllCookies().sort(byName));
+            for (const host of Object.keys(hosts)) {
+                for (const url of [`https://${host}/a/b/c`, `http://${host}/x/y`, `https://sub.${host}/`]) {
+                    expect(copy.getCookieString(url).split('; ').sort()).toEqual(original.getCookieString(url).split('; ').sort());
+                }
+            }
+        }
     });
 });
