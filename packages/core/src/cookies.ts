@@ -1,4 +1,4 @@
-import { Cookie, CookieJar, type SerializedCookieJar } from 'tough-cookie';
+import { Cookie, CookieJar, MemoryCookieStore, type ErrorCallback, type SerializedCookieJar, cookieCompare } from 'tough-cookie';
 
 /**
  * A cookie as sessionkit hands it out: Crawlee's format, the shape browsers (CDP, Puppeteer, Playwright) use,
@@ -44,12 +44,110 @@ export type ResponseLike =
 
 export const COOKIE_JAR_OPTIONS = { looseMode: true, rejectPublicSuffixes: true } as const;
 
+/** Cached Cookie headers per store, at most; a crawl that visits ever new paths must not grow it without bound. */
+const MAX_CACHED_COOKIE_STRINGS = 32;
+
+interface CachedCookieString {
+    value: string;
+    /** Epoch ms when the earliest-expiring cookie in `value` expires (Infinity: none expires). */
+    validUntil: number;
+}
+
+/**
+ * A MemoryCookieStore that remembers the Cookie header it computed for a URL until anything in the store
+ * changes (any put, update or removal, by whatever path: our setters, tough-cookie's own expiry sweep, a
+ * user calling the jar directly) or until the earliest expiry among the cookies in that header. Most
+ * requests read cookies from a jar that has not changed since the last request to the same origin: they
+ * get the header without tough-cookie's URL parsing, domain permutation and sorting.
+ *
+ * The cache key is the URL without query and fragment, or just up to its path while every cookie in the
+ * store has path '/' (then the path cannot change the answer). The scheme is part of the key, so Secure
+ * cookies are told apart.
+ */
+export class CachingCookieStore extends MemoryCookieStore {
+    private readonly cache = new Map<string, CachedCookieString>();
+    /** Sticky: once a cookie with another path was stored, keys carry the path. */
+    private pathScoped = false;
+
+    override putCookie(cookie: Cookie): Promise<void>;
+    override putCookie(cookie: Cookie, callback: ErrorCallback): void;
+    override putCookie(cookie: Cookie, callback?: ErrorCallback): unknown {
+        this.changed();
+        if (cookie.path !== '/') this.pathScoped = true;
+        return callback ? super.putCookie(cookie, callback) : super.putCookie(cookie);
+    }
+
+    override removeCookie(domain: string, path: string, key: string): Promise<void>;
+    override removeCookie(domain: string, path: string, key: string, callback: ErrorCallback): void;
+    override removeCookie(domain: string, path: string, key: string, callback?: ErrorCallback): unknown {
+        this.changed();
+        return callback ? super.removeCookie(domain, path, key, callback) : super.removeCookie(domain, path, key);
+    }
+
+    override removeCookies(domain: string, path: string): Promise<void>;
+    override removeCookies(domain: string, path: string, callback: ErrorCallback): void;
+    override removeCookies(domain: string, path: string, callback?: ErrorCallback): unknown {
+        this.changed();
+        return callback ? super.removeCookies(domain, path, callback) : super.removeCookies(domain, path);
+    }
+
+    override removeAllCookies(): Promise<void>;
+    override removeAllCookies(callback: ErrorCallback): void;
+    override removeAllCookies(callback?: ErrorCallback): unknown {
+        this.changed();
+        return callback ? super.removeAllCookies(callback) : super.removeAllCookies();
+    }
+
+    /** `jar.getCookieStringSync(url)` for the jar built on this store, from the cache when nothing changed. */
+    cookieString(jar: CookieJar, url: string): string {
+        const key = cacheKey(url, this.pathScoped);
+        const cached = this.cache.get(key);
+        if (cached !== undefined && Date.now() < cached.validUntil) return cached.value;
+        // The same cookies, order and format as getCookieStringSync, plus when the answer stops being true.
+        const cookies = jar.getCookiesSync(url).sort(cookieCompare);
+        let value = '';
+        let validUntil = Infinity;
+        for (const cookie of cookies) {
+            value = value ? `${value}; ${cookie.cookieString()}` : cookie.cookieString();
+            // tough-cookie counts Max-Age from the last access, which a cache hit does not update: never cache those.
+            if (cookie.maxAge !== null && cookie.maxAge !== undefined) validUntil = -Infinity;
+            else if (cookie.expires instanceof Date) validUntil = Math.min(validUntil, cookie.expires.getTime());
+        }
+        if (validUntil > Date.now()) {
+            if (this.cache.size >= MAX_CACHED_COOKIE_STRINGS) this.cache.clear();
+            this.cache.set(key, { value, validUntil });
+        }
+        return value;
+    }
+
+    private changed(): void {
+        if (this.cache.size > 0) this.cache.clear();
+    }
+}
+
+/** The part of `url` the Cookie header depends on: up to the query (or, unless `withPath`, up to the path). */
+function cacheKey(url: string, withPath: boolean): string {
+    const authority = url.indexOf('//');
+    for (let i = authority < 0 ? 0 : authority + 2; i < url.length; i++) {
+        const code = url.charCodeAt(i);
+        // '?', '#', and without the path also '/' and '\\' (WHATWG URLs read a backslash as a slash).
+        if (code === 63 || code === 35 || (!withPath && (code === 47 || code === 92))) return url.slice(0, i);
+    }
+    return url;
+}
+
 export function createCookieJar(): CookieJar {
-    return new CookieJar(undefined, COOKIE_JAR_OPTIONS);
+    return new CookieJar(new CachingCookieStore(), COOKIE_JAR_OPTIONS);
 }
 
 export function deserializeCookieJar(serialized: SerializedCookieJar | string): CookieJar {
-    return CookieJar.deserializeSync(serialized);
+    return CookieJar.deserializeSync(serialized, new CachingCookieStore());
+}
+
+/** The Cookie header for `url`: cached when the jar is one of ours, tough-cookie's own answer otherwise. */
+export function cookieStringOf(jar: CookieJar, url: string): string {
+    const { store } = jar;
+    return store instanceof CachingCookieStore ? store.cookieString(jar, url) : jar.getCookieStringSync(url);
 }
 
 /** Set-Cookie header values from any supported response shape; puppeteer joins repeated headers with "\n". */

@@ -4,6 +4,7 @@ import {
     type ResponseLike,
     type SerializedCookieJar,
     type SessionCookie,
+    cookieStringOf,
     createCookieJar,
     deserializeCookieJar,
     readResponseUrl,
@@ -459,6 +460,11 @@ export class Session {
                 this._owner?.onCookieRejected(this, String(rawSetCookie), url, new Error(parsed ? 'cookie has neither name nor value' : 'cookie could not be parsed'));
                 return false;
             }
+            // Max-Age counts from receipt (RFC 6265 §5.2.2); tough-cookie would count it from the last access.
+            if (typeof parsed.maxAge === 'number') {
+                parsed.expires = new Date(parsed.maxAge > 0 ? Date.now() + parsed.maxAge * 1000 : 0);
+                parsed.maxAge = null;
+            }
             const stored = this.cookieJar.setCookieSync(parsed, url);
             if (stored === undefined) {
                 this._owner?.onCookieRejected(this, rawSetCookie, url, new Error('cookie could not be stored'));
@@ -538,7 +544,7 @@ export class Session {
     /** The Cookie header value for `url` ("a=1; b=2"), or '' without cookies. */
     getCookieString(url: string): string {
         if (!this._jar) return '';
-        return this._jar.getCookieStringSync(url);
+        return cookieStringOf(this._jar, url);
     }
 
     getState(): SessionState & { cookieJar: SerializedCookieJar } {

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { CookieJar } from 'tough-cookie';
 
 import { InvalidOptionError, Session, type SessionCookie, SessionPool } from '../src/index.js';
 import { prng, quietLog } from './helpers.js';
@@ -387,5 +388,124 @@ describe('host-only and domain cookies in setCookies and getCookies (Crawlee for
                 }
             }
         }
+    });
+});
+
+describe('cached Cookie header', () => {
+    afterEach(() => {
+        jest.useRealTimers();
+    });
+
+    /** tough-cookie's own answer for the jar's current content, computed on an untouched copy of it. */
+    function toughCookieAnswer(session: Session, url: string): string {
+        return CookieJar.deserializeSync(session.cookieJar.serializeSync()!).getCookieStringSync(url);
+    }
+
+    it("matches tough-cookie's own answer over generated cookies, URLs and clock steps", () => {
+        const random = prng(7_2026);
+        const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+        jest.useFakeTimers({ now: Date.parse('2026-06-01T00:00:00Z') });
+        const hosts = ['example.com', 'www.example.com', 'a.b.example.com', 'shop.example.org'];
+        const parents: Record<string, string[]> = {
+            'example.com': ['example.com'],
+            'www.example.com': ['example.com', 'www.example.com'],
+            'a.b.example.com': ['example.com', 'b.example.com'],
+            'shop.example.org': ['example.org'],
+        };
+        const paths = ['/', '/a', '/a/b', '/a/b/c', '/x/y'];
+        let hits = 0;
+        for (let round = 0; round < 30; round++) {
+            const session = new Session();
+            const urls: string[] = [];
+            for (let step = 0; step < 60; step++) {
+                const action = random();
+                if (action < 0.35) {
+                    const host = pick(hosts);
+                    const attributes: string[] = [];
+                    if (random() < 0.4) attributes.push(`Domain=${pick(parents[host]!)}`);
+                    if (random() < 0.6) attributes.push(`Path=${pick(paths)}`);
+                    if (random() < 0.3) attributes.push('Secure');
+                    if (random() < 0.3) attributes.push('HttpOnly');
+                    const expiry = random();
+                    if (expiry < 0.3) attributes.push(`Expires=${new Date(Date.now() + 1000 + Math.floor(random() * 20_000)).toUTCString()}`);
+                    else if (expiry < 0.55) attributes.push(`Max-Age=${1 + Math.floor(random() * 20)}`);
+                    else if (expiry < 0.6) attributes.push('Max-Age=0');
+                    const header = [`c${Math.floor(random() * 6)}=${Math.floor(random() * 1000)}`, ...attributes].join('; ');
+                    session.setCookie(header, `https://${host}${pick(paths)}`);
+                } else if (action < 0.5) {
+                    jest.advanceTimersByTime(Math.floor(random() * 4000));
+                } else {
+                    // Revisit a URL often (the cache's case), or a new one with a query or a fragment.
+                    const url =
+                        urls.length > 0 && random() < 0.5
+                            ? pick(urls)
+                            : `${pick(['http', 'https'])}://${pick([...hosts, 'sub.www.example.com'])}${pick(paths)}${pick(['', '?q=1', '#top', '/'])}`;
+                    urls.push(url);
+                    const expected = toughCookieAnswer(session, url);
+                    const first = session.getCookieString(url);
+                    const again = session.getCookieString(url);
+                    expect(first).toBe(expected);
+                    expect(again).toBe(expected);
+                    if (expected) hits += 1;
+                }
+            }
+        }
+        expect(hits).toBeGreaterThan(100);
+    });
+
+    it('drops a cached header when its earliest cookie expires', () => {
+        jest.useFakeTimers({ now: Date.parse('2026-06-01T00:00:00Z') });
+        const session = new Session();
+        session.setCookie('short=1; Max-Age=2', 'https://example.com/');
+        session.setCookie(`long=1; Expires=${new Date(Date.now() + 10_000).toUTCString()}`, 'https://example.com/');
+        session.setCookie('forever=1', 'https://example.com/');
+        expect(session.getCookieString('https://example.com/')).toBe('short=1; long=1; forever=1');
+        jest.advanceTimersByTime(1999);
+        expect(session.getCookieString('https://example.com/')).toBe('short=1; long=1; forever=1');
+        jest.advanceTimersByTime(1);
+        expect(session.getCookieString('https://example.com/')).toBe('long=1; forever=1');
+        jest.advanceTimersByTime(8000);
+        expect(session.getCookieString('https://example.com/')).toBe('forever=1');
+    });
+
+    it('counts Max-Age from receipt, not from the last read', () => {
+        jest.useFakeTimers({ now: Date.parse('2026-06-01T00:00:00Z') });
+        const session = new Session();
+        session.setCookie('m=1; Max-Age=3', 'https://example.com/');
+        for (let second = 0; second < 3; second++) {
+            expect(session.getCookieString('https://example.com/')).toBe('m=1');
+            jest.advanceTimersByTime(999);
+        }
+        jest.advanceTimersByTime(3);
+        expect(session.getCookieString('https://example.com/')).toBe('');
+    });
+
+    it('sees changes made through the jar itself and through setCookies', () => {
+        const session = new Session();
+        session.setCookie('a=1', 'https://example.com/');
+        expect(session.getCookieString('https://example.com/page')).toBe('a=1');
+        session.cookieJar.setCookieSync('b=2', 'https://example.com/');
+        expect(session.getCookieString('https://example.com/page')).toBe('a=1; b=2');
+        session.setCookies([{ name: 'c', value: '3', path: '/deep' }], 'https://example.com/');
+        expect(session.getCookieString('https://example.com/page')).toBe('a=1; b=2');
+        expect(session.getCookieString('https://example.com/deep/x')).toBe('c=3; a=1; b=2');
+        session.cookieJar.removeAllCookiesSync();
+        expect(session.getCookieString('https://example.com/page')).toBe('');
+    });
+
+    it('keeps working for a jar restored from state and for a CookieJar the caller brings', () => {
+        const source = new Session();
+        source.setCookie('a=1; Path=/', 'https://example.com/');
+        const restored = Session.fromState(JSON.parse(JSON.stringify(source.getState())) as ReturnType<Session['getState']>);
+        expect(restored.getCookieString('https://example.com/x')).toBe('a=1');
+        restored.setCookie('b=2', 'https://example.com/');
+        expect(restored.getCookieString('https://example.com/x')).toBe('a=1; b=2');
+
+        const own = new CookieJar();
+        own.setCookieSync('mine=1', 'https://example.com/');
+        const session = new Session({ cookieJar: own });
+        expect(session.getCookieString('https://example.com/')).toBe('mine=1');
+        own.setCookieSync('more=2', 'https://example.com/');
+        expect(session.getCookieString('https://example.com/')).toBe('mine=1; more=2');
     });
 });
