@@ -47,6 +47,14 @@ export const COOKIE_JAR_OPTIONS = { looseMode: true, rejectPublicSuffixes: true 
 /** Cached Cookie headers per store, at most; a crawl that visits ever new paths must not grow it without bound. */
 const MAX_CACHED_COOKIE_STRINGS = 32;
 
+/** Set-Cookie headers remembered per store (see refreshRepeatedSetCookie). */
+const MAX_REMEMBERED_SET_COOKIES = 64;
+
+interface StoredSetCookie {
+    cookie: Cookie;
+    maxAgeMs: number | undefined;
+}
+
 interface CachedCookieString {
     value: string;
     /** Epoch ms when the earliest-expiring cookie in `value` expires (Infinity: none expires). */
@@ -68,6 +76,30 @@ export class CachingCookieStore extends MemoryCookieStore {
     private readonly cache = new Map<string, CachedCookieString>();
     /** Sticky: once a cookie with another path was stored, keys carry the path. */
     private pathScoped = false;
+    /** Set-Cookie headers stored before, by URL (without query) and header text: the cookie each one made. */
+    private readonly stored = new Map<string, StoredSetCookie>();
+
+    /**
+     * Sites send the same Set-Cookie on every response. When `rawSetCookie` from `url` is the very header that
+     * made a cookie still in the store, storing it again would only refresh its last access and, for Max-Age,
+     * its expiry: do just that, without parsing, URL checks or a store change (the cached headers stay true).
+     * `key` is `setCookieKey(rawSetCookie, url)`. Returns false when the header must be stored the normal way.
+     */
+    refreshRepeatedSetCookie(key: string, now: number): boolean {
+        const memo = this.stored.get(key);
+        if (memo === undefined) return false;
+        const { cookie } = memo;
+        if (this.idx[cookie.domain!]?.[cookie.path!]?.[cookie.key] !== cookie) return false;
+        cookie.lastAccessed = new Date(now);
+        if (memo.maxAgeMs !== undefined) cookie.expires = new Date(memo.maxAgeMs > 0 ? now + memo.maxAgeMs : 0);
+        return true;
+    }
+
+    /** Remembers that the Set-Cookie of `key` stored `cookie` (with the Max-Age it had, in ms). */
+    rememberSetCookie(key: string, cookie: Cookie, maxAgeMs: number | undefined): void {
+        if (this.stored.size >= MAX_REMEMBERED_SET_COOKIES) this.stored.clear();
+        this.stored.set(key, { cookie, maxAgeMs });
+    }
 
     override putCookie(cookie: Cookie): Promise<void>;
     override putCookie(cookie: Cookie, callback: ErrorCallback): void;
@@ -123,6 +155,11 @@ export class CachingCookieStore extends MemoryCookieStore {
     private changed(): void {
         if (this.cache.size > 0) this.cache.clear();
     }
+}
+
+/** Identifies one Set-Cookie header received from one URL, for CachingCookieStore.refreshRepeatedSetCookie. */
+export function setCookieKey(rawSetCookie: string, url: string): string {
+    return `${cacheKey(url, true)}\n${rawSetCookie}`;
 }
 
 /** The part of `url` the Cookie header depends on: up to the query (or, unless `withPath`, up to the path). */

@@ -4,7 +4,9 @@ import {
     type ResponseLike,
     type SerializedCookieJar,
     type SessionCookie,
+    CachingCookieStore,
     cookieStringOf,
+    setCookieKey,
     createCookieJar,
     deserializeCookieJar,
     readResponseUrl,
@@ -453,6 +455,12 @@ export class Session {
      * (counted by the pool, logged at debug) and never throws. Returns whether it was stored.
      */
     setCookie(rawSetCookie: string, url: string): boolean {
+        const { store } = this.cookieJar;
+        const memoKey = store instanceof CachingCookieStore && typeof rawSetCookie === 'string' ? setCookieKey(rawSetCookie, url) : undefined;
+        if (memoKey !== undefined && (store as CachingCookieStore).refreshRepeatedSetCookie(memoKey, Date.now())) {
+            this._owner?.onSessionChanged(this);
+            return true;
+        }
         try {
             // Like browsers (RFC 6265bis 5.6): a cookie with neither name nor value ("=;") is ignored; "token" alone is kept.
             const parsed = typeof rawSetCookie === 'string' ? Cookie.parse(rawSetCookie, { loose: true }) : undefined;
@@ -461,8 +469,9 @@ export class Session {
                 return false;
             }
             // Max-Age counts from receipt (RFC 6265 §5.2.2); tough-cookie would count it from the last access.
-            if (typeof parsed.maxAge === 'number') {
-                parsed.expires = new Date(parsed.maxAge > 0 ? Date.now() + parsed.maxAge * 1000 : 0);
+            const maxAgeMs = typeof parsed.maxAge === 'number' ? parsed.maxAge * 1000 : undefined;
+            if (maxAgeMs !== undefined) {
+                parsed.expires = new Date(maxAgeMs > 0 ? Date.now() + maxAgeMs : 0);
                 parsed.maxAge = null;
             }
             const stored = this.cookieJar.setCookieSync(parsed, url);
@@ -470,6 +479,7 @@ export class Session {
                 this._owner?.onCookieRejected(this, rawSetCookie, url, new Error('cookie could not be stored'));
                 return false;
             }
+            if (memoKey !== undefined) (store as CachingCookieStore).rememberSetCookie(memoKey, stored, maxAgeMs);
             this._owner?.onSessionChanged(this);
             return true;
         } catch (error) {

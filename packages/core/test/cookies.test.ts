@@ -417,9 +417,14 @@ describe('cached Cookie header', () => {
         for (let round = 0; round < 30; round++) {
             const session = new Session();
             const urls: string[] = [];
+            const sent: [string, string][] = [];
             for (let step = 0; step < 60; step++) {
                 const action = random();
-                if (action < 0.35) {
+                if (action < 0.15 && sent.length > 0) {
+                    // The same Set-Cookie again, from the same URL (sites resend them on every response).
+                    const [header, url] = pick(sent);
+                    session.setCookie(header, url);
+                } else if (action < 0.35) {
                     const host = pick(hosts);
                     const attributes: string[] = [];
                     if (random() < 0.4) attributes.push(`Domain=${pick(parents[host]!)}`);
@@ -431,7 +436,9 @@ describe('cached Cookie header', () => {
                     else if (expiry < 0.55) attributes.push(`Max-Age=${1 + Math.floor(random() * 20)}`);
                     else if (expiry < 0.6) attributes.push('Max-Age=0');
                     const header = [`c${Math.floor(random() * 6)}=${Math.floor(random() * 1000)}`, ...attributes].join('; ');
-                    session.setCookie(header, `https://${host}${pick(paths)}`);
+                    const url = `https://${host}${pick(paths)}`;
+                    session.setCookie(header, url);
+                    sent.push([header, url]);
                 } else if (action < 0.5) {
                     jest.advanceTimersByTime(Math.floor(random() * 4000));
                 } else {
@@ -478,6 +485,38 @@ describe('cached Cookie header', () => {
         }
         jest.advanceTimersByTime(3);
         expect(session.getCookieString('https://example.com/')).toBe('');
+    });
+
+    it('a Set-Cookie sent again renews its Max-Age and restores a cookie replaced or expired since', () => {
+        jest.useFakeTimers({ now: Date.parse('2026-06-01T00:00:00Z') });
+        const session = new Session();
+        const url = 'https://example.com/';
+        expect(session.setCookie('m=1; Max-Age=3', url)).toBe(true);
+        expect(session.getCookieString(url)).toBe('m=1');
+        jest.advanceTimersByTime(2000);
+        expect(session.setCookie('m=1; Max-Age=3', url)).toBe(true);
+        jest.advanceTimersByTime(2999);
+        expect(session.getCookieString(url)).toBe('m=1');
+        expect(session.getCookies(url)[0]!.expires).toBe(Date.now() / 1000 + 0.001);
+        jest.advanceTimersByTime(1);
+        expect(session.getCookieString(url)).toBe('');
+        // Expired and swept: the same header stores it anew.
+        expect(session.setCookie('m=1; Max-Age=3', url)).toBe(true);
+        expect(session.getCookieString(url)).toBe('m=1');
+        // Replaced by another value, then the first header again: the first value is back.
+        expect(session.setCookie('m=2; Max-Age=3', url)).toBe(true);
+        expect(session.getCookieString(url)).toBe('m=2');
+        expect(session.setCookie('m=1; Max-Age=3', url)).toBe(true);
+        expect(session.getCookieString(url)).toBe('m=1');
+        // Removed through the jar: stored again.
+        session.cookieJar.removeAllCookiesSync();
+        expect(session.setCookie('m=1; Max-Age=3', url)).toBe(true);
+        expect(session.getCookieString(url)).toBe('m=1');
+        // The same header from another path of the site is another Set-Cookie (its default path differs).
+        expect(session.setCookie('p=1', 'https://example.com/a/b')).toBe(true);
+        expect(session.setCookie('p=1', 'https://example.com/x/y')).toBe(true);
+        expect(session.getCookieString('https://example.com/a/')).toBe('p=1; m=1');
+        expect(session.getCookieString('https://example.com/x/')).toBe('p=1; m=1');
     });
 
     it('sees changes made through the jar itself and through setCookies', () => {
