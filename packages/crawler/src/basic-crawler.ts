@@ -343,7 +343,9 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
 
     /** Builds the context of one attempt; adapters add their fields in `extendContext`. */
     protected async createContext(request: Request, lease: SessionLease | undefined, attempt: AttemptScope): Promise<Context> {
-        const proxyInfo = lease ? lease.proxyInfo : await this.proxyConfiguration?.newProxyInfo();
+        // The pool shares one ProxyInfo per proxy; the context's names its session, as in Crawlee.
+        const leased = lease?.proxyInfo;
+        const proxyInfo = lease ? leased && { ...leased, sessionId: lease.session.id } : await this.proxyConfiguration?.newProxyInfo();
         const base: CrawlingContext = {
             request,
             session: lease?.session,

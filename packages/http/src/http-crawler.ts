@@ -8,6 +8,7 @@ import {
     type NavigationResult,
 } from '@sessionkit/crawler';
 import type { Response } from 'got-scraping';
+import { CookieHeaderError } from './errors.js';
 import { type SendRequestOptions, sendSessionRequest } from './send-request.js';
 
 export interface HttpCrawlingContext extends CrawlingContext {
@@ -67,6 +68,8 @@ export class HttpAdapter<Context extends HttpCrawlingContext> implements Crawler
                 overrides: this.settings.requestOptions,
             });
         } catch (error) {
+            // The request's own Cookie header is wrong: nothing was sent, nobody on the network is to blame.
+            if (error instanceof CookieHeaderError) throw error;
             // got's messages ("Parse Error: Invalid status code", "connect ECONNREFUSED …") do not say which request.
             throw new NavigationError(request.method, request.url, this.settings.requestOptions.proxyUrl ?? context.proxyInfo?.url, error);
         }

@@ -7,5 +7,6 @@ export {
     type SendRequestContext,
     type SessionRequestInput,
 } from './send-request.js';
-export { createSessionCookieJar, mergeCookieHeaders, parseCookieHeader, type GotCookieJar } from './session-cookie-jar.js';
+export { createSessionCookieJar, mergeCookieHeaders, parseCookieHeader, takeCookieHeaders, type GotCookieJar } from './session-cookie-jar.js';
+export { CookieHeaderError } from './errors.js';
 export { NavigationError } from '@sessionkit/crawler';

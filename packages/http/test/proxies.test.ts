@@ -47,6 +47,29 @@ describe('proxies', () => {
         expect(site.hits.every((hit) => hit.remoteAddress === '127.0.0.2' || hit.remoteAddress === '127.0.0.3')).toBe(true);
     });
 
+    it("names the request's session in proxyInfo.sessionId, as Crawlee does", async () => {
+        const site = await track(startVisitorSite());
+        const proxy = await track(startProxy('127.0.0.2'));
+        const seen: [string | undefined, string, string | undefined][] = [];
+        const crawler = new HttpCrawler({
+            statusIntervalSecs: 0,
+            logLevel: 'off',
+            sessionPoolOptions: { persist: false, maxPoolSize: 3 },
+            proxyConfiguration: { proxyUrls: [proxy.url] },
+            maxConcurrency: 3,
+            requestHandler: async ({ session, proxyInfo }) => {
+                seen.push([proxyInfo?.sessionId, session!.id, proxyInfo?.url]);
+            },
+        });
+        const stats = await crawler.run(Array.from({ length: 9 }, (_, i) => site.url(`/p${i}`)));
+        expect(stats.requestsFinished).toBe(9);
+        for (const [sessionId, id, url] of seen) {
+            expect(sessionId).toBe(id);
+            expect(url).toBe(proxy.url);
+        }
+        expect(new Set(seen.map(([sessionId]) => sessionId)).size).toBeGreaterThan(1);
+    });
+
     it('benches a proxy whose IP the site bans, and sends later requests through the healthy one', async () => {
         // The site refuses everything that comes from 127.0.0.3.
         const site = await track(
