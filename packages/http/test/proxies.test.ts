@@ -70,6 +70,42 @@ describe('proxies', () => {
         expect(new Set(seen.map(([sessionId]) => sessionId)).size).toBeGreaterThan(1);
     });
 
+    describe.each([
+        ['markBad', { retries: 1, rotations: 0, retiredManually: 0, proxyErrors: 2, proxyBlocks: 0 }],
+        ['rotateSession', { retries: 0, rotations: 1, retiredManually: 2, proxyErrors: 0, proxyBlocks: 2 }],
+    ] as const)("onProxyError '%s' when the proxy refuses connections", (policy, expected) => {
+        it(policy === 'markBad' ? 'marks the session bad and spends a request retry' : 'retires the session and rotates the request, spending no retry', async () => {
+            const site = await track(startVisitorSite());
+            const dead = await startProxy('127.0.0.5');
+            await dead.close(); // its port now refuses connections
+            const failures: Error[] = [];
+            const crawler = new HttpCrawler({
+                statusIntervalSecs: 0,
+                logLevel: 'off',
+                onProxyError: policy,
+                maxRequestRetries: 1,
+                maxSessionRotations: 1,
+                sessionPoolOptions: { persist: false, maxPoolSize: 4, proxyBanThreshold: 10, logLevel: 'off' },
+                proxyConfiguration: { proxyUrls: [dead.url] },
+                requestHandler: () => {},
+                failedRequestHandler: (_context, error) => {
+                    failures.push(error);
+                },
+            });
+            const stats = await crawler.run([site.url('/p')]);
+            expect(stats).toMatchObject({ requestsFinished: 0, requestsFailed: 1, requestsRetried: expected.retries, sessionRotations: expected.rotations });
+            expect(stats.retiredByReason.manual ?? 0).toBe(expected.retiredManually);
+            const proxy = crawler.sessionPool!.getStats().proxies[0]!;
+            expect([proxy.errors, proxy.blocks]).toEqual([expected.proxyErrors, expected.proxyBlocks]);
+            expect(failures[0]!.message).toMatch(/ECONNREFUSED/);
+            expect(site.hits).toHaveLength(0);
+        });
+    });
+
+    it('rejects an unknown onProxyError', () => {
+        expect(() => new HttpCrawler({ requestHandler: () => {}, onProxyError: 'retire' as never })).toThrow(/Option "onProxyError" must be one of "markBad", "rotateSession", got "retire"/);
+    });
+
     it('benches a proxy whose IP the site bans, and sends later requests through the healthy one', async () => {
         // The site refuses everything that comes from 127.0.0.3.
         const site = await track(
