@@ -76,17 +76,41 @@ export class CachingCookieStore extends MemoryCookieStore {
     private readonly cache = new Map<string, CachedCookieString>();
     /** Sticky: once a cookie with another path was stored, keys carry the path. */
     private pathScoped = false;
-    /** Set-Cookie headers stored before, by URL (without query) and header text: the cookie each one made. */
-    private readonly stored = new Map<string, StoredSetCookie>();
+    /**
+     * Set-Cookie headers stored before, by URL (without query), then header text: the cookie each one made.
+     * Two levels rather than one concatenated key: hashing a fresh concatenation costs more than the lookup.
+     */
+    private readonly stored = new Map<string, Map<string, StoredSetCookie>>();
+    private storedCount = 0;
+    /** The last URL parsed for tough-cookie: a session asks about the URL it just received cookies from. */
+    private lastUrl = '';
+    private lastParsedUrl: URL | undefined = undefined;
+
+    /**
+     * `url` parsed, for tough-cookie (which takes a URL object as well as a string and would otherwise parse
+     * the same string on every call); the string itself when it is not a valid URL, so tough-cookie reports it.
+     */
+    parsedUrl(url: string): URL | string {
+        if (url === this.lastUrl && this.lastParsedUrl !== undefined) return this.lastParsedUrl;
+        let parsed: URL;
+        try {
+            parsed = new URL(url); // not URL.parse: Node 20.10 lacks it
+        } catch {
+            return url;
+        }
+        this.lastUrl = url;
+        this.lastParsedUrl = parsed;
+        return parsed;
+    }
 
     /**
      * Sites send the same Set-Cookie on every response. When `rawSetCookie` from `url` is the very header that
      * made a cookie still in the store, storing it again would only refresh its last access and, for Max-Age,
      * its expiry: do just that, without parsing, URL checks or a store change (the cached headers stay true).
-     * `key` is `setCookieKey(rawSetCookie, url)`. Returns false when the header must be stored the normal way.
+     * `urlKey` is `setCookieUrlKey(url)`. Returns false when the header must be stored the normal way.
      */
-    refreshRepeatedSetCookie(key: string, now: number): boolean {
-        const memo = this.stored.get(key);
+    refreshRepeatedSetCookie(rawSetCookie: string, urlKey: string, now: number): boolean {
+        const memo = this.stored.get(urlKey)?.get(rawSetCookie);
         if (memo === undefined) return false;
         const { cookie } = memo;
         if (this.idx[cookie.domain!]?.[cookie.path!]?.[cookie.key] !== cookie) return false;
@@ -95,10 +119,17 @@ export class CachingCookieStore extends MemoryCookieStore {
         return true;
     }
 
-    /** Remembers that the Set-Cookie of `key` stored `cookie` (with the Max-Age it had, in ms). */
-    rememberSetCookie(key: string, cookie: Cookie, maxAgeMs: number | undefined): void {
-        if (this.stored.size >= MAX_REMEMBERED_SET_COOKIES) this.stored.clear();
-        this.stored.set(key, { cookie, maxAgeMs });
+    /** Remembers that `rawSetCookie` from the URL of `urlKey` stored `cookie` (with the Max-Age it had, in ms). */
+    rememberSetCookie(rawSetCookie: string, urlKey: string, cookie: Cookie, maxAgeMs: number | undefined): void {
+        if (this.storedCount >= MAX_REMEMBERED_SET_COOKIES) {
+            this.stored.clear();
+            this.storedCount = 0;
+        }
+        let byHeader = this.stored.get(urlKey);
+        if (byHeader === undefined) this.stored.set(urlKey, (byHeader = new Map()));
+        const before = byHeader.size;
+        byHeader.set(rawSetCookie, { cookie, maxAgeMs });
+        this.storedCount += byHeader.size - before;
     }
 
     override putCookie(cookie: Cookie): Promise<void>;
@@ -136,7 +167,7 @@ export class CachingCookieStore extends MemoryCookieStore {
         const cached = this.cache.get(key);
         if (cached !== undefined && Date.now() < cached.validUntil) return cached.value;
         // The same cookies, order and format as getCookieStringSync, plus when the answer stops being true.
-        const cookies = jar.getCookiesSync(url).sort(cookieCompare);
+        const cookies = jar.getCookiesSync(this.parsedUrl(url)).sort(cookieCompare);
         let value = '';
         let validUntil = Infinity;
         for (const cookie of cookies) {
@@ -157,9 +188,9 @@ export class CachingCookieStore extends MemoryCookieStore {
     }
 }
 
-/** Identifies one Set-Cookie header received from one URL, for CachingCookieStore.refreshRepeatedSetCookie. */
-export function setCookieKey(rawSetCookie: string, url: string): string {
-    return `${cacheKey(url, true)}\n${rawSetCookie}`;
+/** What of the URL a Set-Cookie was received from decides the cookie it makes (CachingCookieStore.refreshRepeatedSetCookie). */
+export function setCookieUrlKey(url: string): string {
+    return cacheKey(url, true);
 }
 
 /** The part of `url` the Cookie header depends on: up to the query (or, unless `withPath`, up to the path). */

@@ -6,7 +6,7 @@ import {
     type SessionCookie,
     CachingCookieStore,
     cookieStringOf,
-    setCookieKey,
+    setCookieUrlKey,
     createCookieJar,
     deserializeCookieJar,
     readResponseUrl,
@@ -456,8 +456,8 @@ export class Session {
      */
     setCookie(rawSetCookie: string, url: string): boolean {
         const { store } = this.cookieJar;
-        const memoKey = store instanceof CachingCookieStore && typeof rawSetCookie === 'string' ? setCookieKey(rawSetCookie, url) : undefined;
-        if (memoKey !== undefined && (store as CachingCookieStore).refreshRepeatedSetCookie(memoKey, Date.now())) {
+        const urlKey = store instanceof CachingCookieStore && typeof rawSetCookie === 'string' && typeof url === 'string' ? setCookieUrlKey(url) : undefined;
+        if (urlKey !== undefined && (store as CachingCookieStore).refreshRepeatedSetCookie(rawSetCookie, urlKey, Date.now())) {
             this._owner?.onSessionChanged(this);
             return true;
         }
@@ -474,12 +474,12 @@ export class Session {
                 parsed.expires = new Date(maxAgeMs > 0 ? Date.now() + maxAgeMs : 0);
                 parsed.maxAge = null;
             }
-            const stored = this.cookieJar.setCookieSync(parsed, url);
+            const stored = this.cookieJar.setCookieSync(parsed, urlKey !== undefined ? (store as CachingCookieStore).parsedUrl(url) : url);
             if (stored === undefined) {
                 this._owner?.onCookieRejected(this, rawSetCookie, url, new Error('cookie could not be stored'));
                 return false;
             }
-            if (memoKey !== undefined) (store as CachingCookieStore).rememberSetCookie(memoKey, stored, maxAgeMs);
+            if (urlKey !== undefined) (store as CachingCookieStore).rememberSetCookie(rawSetCookie, urlKey, stored, maxAgeMs);
             this._owner?.onSessionChanged(this);
             return true;
         } catch (error) {
