@@ -573,7 +573,6 @@ export class Session {
             // Always present, as in Crawlee: state consumers read it unconditionally.
             cookieJar: (this._jar ?? EMPTY_JAR).serializeSync()!,
         };
-
         if (this.proxyUrl !== undefined) state.proxyUrl = this.proxyUrl;
         if (this.cooldownUntilMs > Date.now()) state.cooldownUntil = new Date(this.cooldownUntilMs).toISOString();
         return state;
