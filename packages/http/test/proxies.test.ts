@@ -102,6 +102,24 @@ describe('proxies', () => {
         });
     });
 
+    it("onProxyError 'rotateSession' leaves a refused connection to the site itself (no proxy) to markBad", async () => {
+        const gone = await startVisitorSite();
+        const url = gone.url('/p');
+        await gone.close(); // its port now refuses connections
+        const crawler = new HttpCrawler({
+            statusIntervalSecs: 0,
+            logLevel: 'off',
+            onProxyError: 'rotateSession',
+            maxRequestRetries: 1,
+            sessionPoolOptions: { persist: false, maxPoolSize: 2, logLevel: 'off' },
+            requestHandler: () => {},
+            failedRequestHandler: () => {},
+        });
+        const stats = await crawler.run([url]);
+        expect(stats).toMatchObject({ requestsFailed: 1, requestsRetried: 1, sessionRotations: 0 });
+        expect(stats.retiredByReason.manual ?? 0).toBe(0);
+    });
+
     it('rejects an unknown onProxyError', () => {
         expect(() => new HttpCrawler({ requestHandler: () => {}, onProxyError: 'retire' as never })).toThrow(/Option "onProxyError" must be one of "markBad", "rotateSession", got "retire"/);
     });
