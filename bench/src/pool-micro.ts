@@ -31,6 +31,12 @@
  *      opened pool, divided by N.
  *   4. cookies on one session: 3 × `setCookie(rawSetCookie, 'http://127.0.0.1/')` (three distinct
  *      Set-Cookie headers) + 1 × `getCookieString('http://127.0.0.1/')` = one op.
+ *      The three headers are the same on every op, as sites resend them: sessionkit recognizes a header that
+ *      stored a cookie still in the jar and only refreshes it. Row 4c is the same op with headers whose value
+ *      changes on every op (nothing repeats: every setCookie parses and stores, every get recomputes).
+ *   4b. `getCookieString(url)` on an unchanged jar (the same three cookies, set once, untimed), `url` cycling
+ *      over four pages of the same origin (other paths, a query): the common case of a crawl, where the jar
+ *      has not changed since the previous request to that origin. One call = one op.
  *
  * Crawlee setup (otherwise default settings):
  *   - `persistenceOptions: { enable: false }` on every SessionPool (SessionPoolOptions in
@@ -49,7 +55,8 @@
  * hits both alike. Exception: the pool cases (rows 2, 2b, 3) run one side at a time, because a second 100k
  * pool alive in the same heap slows the other side's loop down (GC), which would bias the comparison.
  * The table shows the median of the runs; all runs are listed below it.
- * Env overrides: POOL_MICRO_RUN_MS, POOL_MICRO_WARMUP_MS, POOL_MICRO_RUNS,
+ * Env overrides: POOL_MICRO_RUN_MS, POOL_MICRO_WARMUP_MS, POOL_MICRO_RUNS, POOL_MICRO_ONLY=cookies (only rows
+ * 4 and 4b; the pool rows take minutes),
  * POOL_MICRO_SK=auto|dist|src|off|<module path> (which @sessionkit/core to load; auto: the package's dist
  * if it exports the API, else packages/core/src through tsx).
  */
@@ -83,6 +90,8 @@ const SET_COOKIES = [
     'consent=yes; Path=/; SameSite=Lax',
 ] as const;
 const EXPECTED_COOKIE_STRING = 'sid=8f14e45fceea167a5a36dedd4bea2543; visitor=v-20240601-0001; consent=yes';
+const READ_URLS = ['http://127.0.0.1/', 'http://127.0.0.1/products/17', 'http://127.0.0.1/products?page=2', 'http://127.0.0.1/cart'] as const;
+const ONLY_COOKIES = process.env.POOL_MICRO_ONLY === 'cookies';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -411,6 +420,11 @@ function opRunner(side: Side, pool: BenchPool, size: number, keepFull: boolean):
 }
 
 async function measureAll(entries: Entry[]): Promise<void> {
+    if (!ONLY_COOKIES) await measurePools(entries);
+    await measureCookies(entries);
+}
+
+async function measurePools(entries: Entry[]): Promise<void> {
     // 1a. standalone constructor.
     await compare(entries, 'create.new', (side) => ({ run: async (ms) => runSync(side.newSession, ms, 32) }));
 
@@ -447,6 +461,9 @@ async function measureAll(entries: Entry[]): Promise<void> {
         }
     }
 
+}
+
+async function measureCookies(entries: Entry[]): Promise<void> {
     // 4. cookies.
     await compare(entries, 'cookies', (side) => {
         const s = side.newCookieSession();
@@ -459,6 +476,35 @@ async function measureAll(entries: Entry[]): Promise<void> {
         const got = op();
         if (got !== EXPECTED_COOKIE_STRING) throw new Error(`getCookieString returned ${JSON.stringify(got)}`);
         return { run: async (ms) => runSync(op, ms, 64), extra: () => `cookie string: ${s.getCookieString(COOKIE_URL)}` };
+    });
+
+    // 4c. as 4, but every Set-Cookie is new (the value changes on each op).
+    await compare(entries, 'cookiesNew', (side) => {
+        const s = side.newCookieSession();
+        let n = 0;
+        const op = (): string => {
+            n += 1;
+            s.setCookie(`sid=8f14e45fceea167a5a36dedd4bea${n}; Path=/; HttpOnly`, COOKIE_URL);
+            s.setCookie(`visitor=v-20240601-${n}; Path=/; Max-Age=86400`, COOKIE_URL);
+            s.setCookie(`consent=${n}; Path=/; SameSite=Lax`, COOKIE_URL);
+            return s.getCookieString(COOKIE_URL);
+        };
+        const got = op();
+        if (!got.startsWith('sid=8f14e45fceea167a5a36dedd4bea1; visitor=v-20240601-1; consent=1')) throw new Error(`getCookieString returned ${JSON.stringify(got)}`);
+        return { run: async (ms) => runSync(op, ms, 64) };
+    });
+
+    // 4b. getCookieString on an unchanged jar.
+    await compare(entries, 'cookiesRead', (side) => {
+        const s = side.newCookieSession();
+        for (const header of SET_COOKIES) s.setCookie(header, COOKIE_URL);
+        let i = 0;
+        const op = (): string => s.getCookieString(READ_URLS[i++ & 3]!);
+        for (const url of READ_URLS) {
+            const got = s.getCookieString(url);
+            if (got !== EXPECTED_COOKIE_STRING) throw new Error(`getCookieString(${url}) returned ${JSON.stringify(got)}`);
+        }
+        return { run: async (ms) => runSync(op, ms, 256) };
     });
 }
 
@@ -534,9 +580,12 @@ async function main(): Promise<void> {
         ]),
         [`3  heap per session (${fmtInt(HEAP_N)} in a pool)`, 'heap'],
         ['4  cookies: 3× setCookie + getCookieString', 'cookies'],
+        ['4c same, every Set-Cookie new (value changes)', 'cookiesNew'],
+        ['4b getCookieString on an unchanged jar', 'cookiesRead'],
     ];
     const table: string[][] = [['metric', crawlee.name, 'sessionkit', 'sessionkit vs Crawlee']];
     for (const [label, key] of rows) {
+        if (ONLY_COOKIES && !cr.res.has(key)) continue;
         table.push([label, cell(cr.res.get(key), '—'), cell(sr?.res.get(key), skMissing), ratio(cr.res.get(key), sr?.res.get(key))]);
     }
     const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
@@ -559,7 +608,7 @@ async function main(): Promise<void> {
             'runs and notes:',
         ].join('\n'),
     );
-    const detailKeys = ['create.new', 'create.add', ...POOL_SIZES.flatMap((n) => [`prefill.${n}`, `ops.${n}`, `opsFull.${n}`]), 'heap', 'cookies'];
+    const detailKeys = ['create.new', 'create.add', ...POOL_SIZES.flatMap((n) => [`prefill.${n}`, `ops.${n}`, `opsFull.${n}`]), 'heap', 'cookies', 'cookiesNew', 'cookiesRead'];
     for (const e of sr ? [cr, sr] : [cr]) {
         for (const key of detailKeys) {
             const m = e.res.get(key);

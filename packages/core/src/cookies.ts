@@ -1,13 +1,16 @@
-import { Cookie, CookieJar, type SerializedCookieJar } from 'tough-cookie';
+import { Cookie, CookieJar, MemoryCookieStore, type ErrorCallback, type SerializedCookieJar, cookieCompare } from 'tough-cookie';
 
-/** A cookie as sessionkit hands it out: the shape browsers (CDP/puppeteer) use, plus `hostOnly`. */
+/**
+ * A cookie as sessionkit hands it out: Crawlee's format, the shape browsers (CDP, Puppeteer, Playwright) use,
+ * plus `hostOnly` spelled out.
+ */
 export interface SessionCookie {
     name: string;
     value: string;
-    /** Host for host-only cookies, domain (no leading dot) for domain cookies. */
+    /** The bare host for a host-only cookie, the domain with a leading dot for a domain cookie ('.example.com'). */
     domain: string;
     path: string;
-    /** Unix time in seconds; absent for a session cookie. */
+    /** Unix time in seconds (with the jar's millisecond precision); absent for a session cookie. */
     expires?: number;
     httpOnly: boolean;
     secure: boolean;
@@ -20,7 +23,10 @@ export interface SessionCookie {
 export interface CookieInput {
     name: string;
     value: string;
-    /** With a domain the cookie is a domain cookie (sent to subdomains too) unless `hostOnly` is true. */
+    /**
+     * '.example.com' (leading dot) makes a domain cookie, sent to subdomains too; 'example.com' (bare) a host-only
+     * cookie, as in Crawlee and browsers. Absent: host-only for the URL's host. An explicit `hostOnly` wins over the dot.
+     */
     domain?: string;
     path?: string;
     /** Unix seconds (as browsers report it), a Date, or an ISO string; -1 or absent = session cookie. */
@@ -38,12 +44,178 @@ export type ResponseLike =
 
 export const COOKIE_JAR_OPTIONS = { looseMode: true, rejectPublicSuffixes: true } as const;
 
+/** Cached Cookie headers per store, at most; a crawl that visits ever new paths must not grow it without bound. */
+const MAX_CACHED_COOKIE_STRINGS = 32;
+
+/** Set-Cookie headers remembered per store (see refreshRepeatedSetCookie). */
+const MAX_REMEMBERED_SET_COOKIES = 64;
+
+interface StoredSetCookie {
+    cookie: Cookie;
+    maxAgeMs: number | undefined;
+}
+
+interface CachedCookieString {
+    value: string;
+    /** Epoch ms when the earliest-expiring cookie in `value` expires (Infinity: none expires). */
+    validUntil: number;
+}
+
+/**
+ * A MemoryCookieStore that remembers the Cookie header it computed for a URL until anything in the store
+ * changes (any put, update or removal, by whatever path: our setters, tough-cookie's own expiry sweep, a
+ * user calling the jar directly) or until the earliest expiry among the cookies in that header. Most
+ * requests read cookies from a jar that has not changed since the last request to the same origin: they
+ * get the header without tough-cookie's URL parsing, domain permutation and sorting.
+ *
+ * The cache key is the URL without query and fragment, or just up to its path while every cookie in the
+ * store has path '/' (then the path cannot change the answer). The scheme is part of the key, so Secure
+ * cookies are told apart.
+ */
+export class CachingCookieStore extends MemoryCookieStore {
+    private readonly cache = new Map<string, CachedCookieString>();
+    /** Sticky: once a cookie with another path was stored, keys carry the path. */
+    private pathScoped = false;
+    /**
+     * Set-Cookie headers stored before, by URL (without query), then header text: the cookie each one made.
+     * Two levels rather than one concatenated key: hashing a fresh concatenation costs more than the lookup.
+     */
+    private readonly stored = new Map<string, Map<string, StoredSetCookie>>();
+    private storedCount = 0;
+    /** The last URL parsed for tough-cookie: a session asks about the URL it just received cookies from. */
+    private lastUrl = '';
+    private lastParsedUrl: URL | undefined = undefined;
+
+    /**
+     * `url` parsed, for tough-cookie (which takes a URL object as well as a string and would otherwise parse
+     * the same string on every call); the string itself when it is not a valid URL, so tough-cookie reports it.
+     */
+    parsedUrl(url: string): URL | string {
+        if (url === this.lastUrl && this.lastParsedUrl !== undefined) return this.lastParsedUrl;
+        let parsed: URL;
+        try {
+            parsed = new URL(url); // not URL.parse: Node 20.10 lacks it
+        } catch {
+            return url;
+        }
+        this.lastUrl = url;
+        this.lastParsedUrl = parsed;
+        return parsed;
+    }
+
+    /**
+     * Sites send the same Set-Cookie on every response. When `rawSetCookie` from `url` is the very header that
+     * made a cookie still in the store, storing it again would only refresh its last access and, for Max-Age,
+     * its expiry: do just that, without parsing, URL checks or a store change (the cached headers stay true).
+     * `urlKey` is `setCookieUrlKey(url)`. Returns false when the header must be stored the normal way.
+     */
+    refreshRepeatedSetCookie(rawSetCookie: string, urlKey: string, now: number): boolean {
+        const memo = this.stored.get(urlKey)?.get(rawSetCookie);
+        if (memo === undefined) return false;
+        const { cookie } = memo;
+        if (this.idx[cookie.domain!]?.[cookie.path!]?.[cookie.key] !== cookie) return false;
+        cookie.lastAccessed = new Date(now);
+        if (memo.maxAgeMs !== undefined) cookie.expires = new Date(memo.maxAgeMs > 0 ? now + memo.maxAgeMs : 0);
+        return true;
+    }
+
+    /** Remembers that `rawSetCookie` from the URL of `urlKey` stored `cookie` (with the Max-Age it had, in ms). */
+    rememberSetCookie(rawSetCookie: string, urlKey: string, cookie: Cookie, maxAgeMs: number | undefined): void {
+        if (this.storedCount >= MAX_REMEMBERED_SET_COOKIES) {
+            this.stored.clear();
+            this.storedCount = 0;
+        }
+        let byHeader = this.stored.get(urlKey);
+        if (byHeader === undefined) this.stored.set(urlKey, (byHeader = new Map()));
+        const before = byHeader.size;
+        byHeader.set(rawSetCookie, { cookie, maxAgeMs });
+        this.storedCount += byHeader.size - before;
+    }
+
+    override putCookie(cookie: Cookie): Promise<void>;
+    override putCookie(cookie: Cookie, callback: ErrorCallback): void;
+    override putCookie(cookie: Cookie, callback?: ErrorCallback): unknown {
+        this.changed();
+        if (cookie.path !== '/') this.pathScoped = true;
+        return callback ? super.putCookie(cookie, callback) : super.putCookie(cookie);
+    }
+
+    override removeCookie(domain: string, path: string, key: string): Promise<void>;
+    override removeCookie(domain: string, path: string, key: string, callback: ErrorCallback): void;
+    override removeCookie(domain: string, path: string, key: string, callback?: ErrorCallback): unknown {
+        this.changed();
+        return callback ? super.removeCookie(domain, path, key, callback) : super.removeCookie(domain, path, key);
+    }
+
+    override removeCookies(domain: string, path: string): Promise<void>;
+    override removeCookies(domain: string, path: string, callback: ErrorCallback): void;
+    override removeCookies(domain: string, path: string, callback?: ErrorCallback): unknown {
+        this.changed();
+        return callback ? super.removeCookies(domain, path, callback) : super.removeCookies(domain, path);
+    }
+
+    override removeAllCookies(): Promise<void>;
+    override removeAllCookies(callback: ErrorCallback): void;
+    override removeAllCookies(callback?: ErrorCallback): unknown {
+        this.changed();
+        return callback ? super.removeAllCookies(callback) : super.removeAllCookies();
+    }
+
+    /** `jar.getCookieStringSync(url)` for the jar built on this store, from the cache when nothing changed. */
+    cookieString(jar: CookieJar, url: string): string {
+        const key = cacheKey(url, this.pathScoped);
+        const cached = this.cache.get(key);
+        if (cached !== undefined && Date.now() < cached.validUntil) return cached.value;
+        // The same cookies, order and format as getCookieStringSync, plus when the answer stops being true.
+        const cookies = jar.getCookiesSync(this.parsedUrl(url)).sort(cookieCompare);
+        let value = '';
+        let validUntil = Infinity;
+        for (const cookie of cookies) {
+            value = value ? `${value}; ${cookie.cookieString()}` : cookie.cookieString();
+            // tough-cookie counts Max-Age from the last access, which a cache hit does not update: never cache those.
+            if (cookie.maxAge !== null && cookie.maxAge !== undefined) validUntil = -Infinity;
+            else if (cookie.expires instanceof Date) validUntil = Math.min(validUntil, cookie.expires.getTime());
+        }
+        if (validUntil > Date.now()) {
+            if (this.cache.size >= MAX_CACHED_COOKIE_STRINGS) this.cache.clear();
+            this.cache.set(key, { value, validUntil });
+        }
+        return value;
+    }
+
+    private changed(): void {
+        if (this.cache.size > 0) this.cache.clear();
+    }
+}
+
+/** What of the URL a Set-Cookie was received from decides the cookie it makes (CachingCookieStore.refreshRepeatedSetCookie). */
+export function setCookieUrlKey(url: string): string {
+    return cacheKey(url, true);
+}
+
+/** The part of `url` the Cookie header depends on: up to the query (or, unless `withPath`, up to the path). */
+function cacheKey(url: string, withPath: boolean): string {
+    const authority = url.indexOf('//');
+    for (let i = authority < 0 ? 0 : authority + 2; i < url.length; i++) {
+        const code = url.charCodeAt(i);
+        // '?', '#', and without the path also '/' and '\\' (WHATWG URLs read a backslash as a slash).
+        if (code === 63 || code === 35 || (!withPath && (code === 47 || code === 92))) return url.slice(0, i);
+    }
+    return url;
+}
+
 export function createCookieJar(): CookieJar {
-    return new CookieJar(undefined, COOKIE_JAR_OPTIONS);
+    return new CookieJar(new CachingCookieStore(), COOKIE_JAR_OPTIONS);
 }
 
 export function deserializeCookieJar(serialized: SerializedCookieJar | string): CookieJar {
-    return CookieJar.deserializeSync(serialized);
+    return CookieJar.deserializeSync(serialized, new CachingCookieStore());
+}
+
+/** The Cookie header for `url`: cached when the jar is one of ours, tough-cookie's own answer otherwise. */
+export function cookieStringOf(jar: CookieJar, url: string): string {
+    const { store } = jar;
+    return store instanceof CachingCookieStore ? store.cookieString(jar, url) : jar.getCookieStringSync(url);
 }
 
 /** Set-Cookie header values from any supported response shape; puppeteer joins repeated headers with "\n". */
@@ -73,22 +245,24 @@ export function toSessionCookie(cookie: Cookie): SessionCookie {
     const result: SessionCookie = {
         name: cookie.key,
         value: cookie.value,
-        domain: cookie.domain ?? '',
+        // Crawlee's toughCookieToBrowserPoolCookie: the leading dot is what tells a domain cookie in browsers.
+        domain: cookie.domain ? (cookie.hostOnly === true ? cookie.domain : `.${cookie.domain}`) : '',
         path: cookie.path ?? '/',
         httpOnly: cookie.httpOnly,
         secure: cookie.secure,
         hostOnly: cookie.hostOnly === true,
     };
-    // Max-Age wins over Expires (RFC 6265 §5.3), as it does in the jar.
+    // Max-Age wins over Expires (RFC 6265 §5.3), as it does in the jar. Not rounded: a round trip keeps the exact expiry.
     if (typeof cookie.maxAge === 'number' && cookie.creation instanceof Date) {
-        result.expires = Math.floor(cookie.creation.getTime() / 1000 + cookie.maxAge);
-    } else if (cookie.expires instanceof Date) result.expires = Math.floor(cookie.expires.getTime() / 1000);
+        result.expires = (cookie.creation.getTime() + cookie.maxAge * 1000) / 1000;
+    } else if (cookie.expires instanceof Date) result.expires = cookie.expires.getTime() / 1000;
     const sameSite = normalizeSameSite(cookie.sameSite);
     if (sameSite) result.sameSite = sameSite;
     return result;
 }
 
 export function toToughCookie(input: CookieInput): Cookie {
+    const dotted = input.domain ? input.domain.startsWith('.') : false;
     const domain = input.domain ? input.domain.replace(/^\./, '') : null;
     const cookie = new Cookie({
         key: input.name,
@@ -98,8 +272,9 @@ export function toToughCookie(input: CookieInput): Cookie {
         secure: input.secure === true,
         httpOnly: input.httpOnly === true,
         expires: toExpiryDate(input.expires),
-        // tough-cookie makes a cookie with a domain a domain cookie unless hostOnly is already set.
-        hostOnly: domain ? input.hostOnly === true : null,
+        // Crawlee's browserPoolCookieToToughCookie: a bare domain is host-only, a leading dot a domain cookie.
+        // Without a domain tough-cookie makes it host-only for the URL's host.
+        hostOnly: domain ? (input.hostOnly ?? !dotted) : null,
         sameSite: input.sameSite ? input.sameSite.toLowerCase() : undefined,
     });
     return cookie;
@@ -108,7 +283,8 @@ export function toToughCookie(input: CookieInput): Cookie {
 function toExpiryDate(expires: CookieInput['expires']): Date | null {
     if (expires === undefined || expires === null) return null;
     if (expires instanceof Date) return expires;
-    if (typeof expires === 'number') return expires < 0 ? null : new Date(expires * 1000);
+    // Rounded to the millisecond: 1.8e9 + 0.123 s times 1000 is not always an integer, and Date truncates.
+    if (typeof expires === 'number') return expires < 0 ? null : new Date(Math.round(expires * 1000));
     const ms = Date.parse(expires);
     return Number.isFinite(ms) ? new Date(ms) : null;
 }

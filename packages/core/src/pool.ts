@@ -700,8 +700,9 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
 
     /** Whether a listed session can go now; if not, retires or parks it. */
     private checkRoute(session: Session, now: number): boolean {
-        if (session.isExpired(now)) {
-            session.retire('expired');
+        const unusable = session._unusableReason(now);
+        if (unusable) {
+            session.retire(unusable);
             return false;
         }
         const route = session._proxy as ProxyEntry;
@@ -968,14 +969,19 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
 
     /** @internal */
     onSessionRetired(session: Session, reason: RetireReason): void {
-        if (this.sessions.get(session.id) !== session) return;
+        if (this.sessions.get(session.id) !== session) {
+            // Built with { sessionPool: pool } but never added: the pool is only its event emitter.
+            this.emit('sessionRetired', session, reason);
+            return;
+        }
         this.sessions.delete(session.id);
         if (session._slot === 1) this.available.remove(session);
         else if (session._slot === 2) this.cooling.remove(session);
         const route = session._proxy as ProxyEntry;
         route.activeSessions -= 1;
         if (reason === 'blocked' || reason === 'manual') this.proxyHealth.recordFailure(route, 'block', Date.now());
-        if (reason === 'blocked' && this.usageLimit?.recordBlock(session.usageCount)) {
+        // retire('blocked') counted the blocked use: the budget is the uses before it.
+        if (reason === 'blocked' && this.usageLimit?.recordBlock(session.usageCount - 1)) {
             this.log.info(
                 `Sessions keep getting blocked after ${this.usageLimit.limit} uses: retiring them at ${this.usageLimit.limit} uses from now on (learnUsageLimit).`,
             );

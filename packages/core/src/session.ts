@@ -4,6 +4,9 @@ import {
     type ResponseLike,
     type SerializedCookieJar,
     type SessionCookie,
+    CachingCookieStore,
+    cookieStringOf,
+    setCookieUrlKey,
     createCookieJar,
     deserializeCookieJar,
     readResponseUrl,
@@ -172,9 +175,9 @@ export class Session {
     readonly id: string;
     /** The limits in force; shared with the pool's other sessions. */
     readonly limits: SessionLimits;
-    usageCount: number;
-    errorScore: number;
-    errorCount: number;
+    private _usageCount: number;
+    private _errorScore: number;
+    private _errorCount: number;
     /** Bumped by every markGood/markBad/retire/coolDown; lets middleware see whether user code judged the session. */
     markCount = 0;
     retireReason: RetireReason | undefined = undefined;
@@ -207,9 +210,9 @@ export class Session {
             this.limits = pooled.limits;
             this._owner = pooled.owner;
             this._emitter = undefined;
-            this.usageCount = 0;
-            this.errorScore = 0;
-            this.errorCount = 0;
+            this._usageCount = 0;
+            this._errorScore = 0;
+            this._errorCount = 0;
             this.createdAtMs = pooled.now;
             this.expiresAtMs = pooled.now + pooled.limits.maxAgeSecs * 1000;
             this.proxyUrl = pooled.proxyUrl;
@@ -222,9 +225,9 @@ export class Session {
         this.id = options.id ?? generateSessionId();
         this._owner = isSessionOwner(options.sessionPool) ? options.sessionPool : undefined;
         this._emitter = !this._owner && options.sessionPool ? (options.sessionPool as { emit(event: string, ...args: unknown[]): unknown }) : undefined;
-        this.usageCount = options.usageCount ?? 0;
-        this.errorScore = options.errorScore ?? 0;
-        this.errorCount = options.errorCount ?? 0;
+        this._usageCount = options.usageCount ?? 0;
+        this._errorScore = options.errorScore ?? 0;
+        this._errorCount = options.errorCount ?? 0;
         this.createdAtMs = toEpochMs(options.createdAt) ?? Date.now();
         this.expiresAtMs = toEpochMs(options.expiresAt ?? options.expiredAt) ?? this.createdAtMs + this.limits.maxAgeSecs * 1000;
         this.proxyUrl = options.proxyUrl;
@@ -277,6 +280,24 @@ export class Session {
                 { cause: error },
             );
         }
+    }
+
+    /** Uses so far (markGood, markBad and a blocked retire() each count one). Read-only: judge the session to change it. */
+    get usageCount(): number {
+        return this._usageCount;
+    }
+
+    /**
+     * Read-only, so that no assignment can leave a pooled session unusable without the pool hearing of it:
+     * markBad() raises it, markGood() lowers it, retire() sets it to `maxErrorScore`.
+     */
+    get errorScore(): number {
+        return this._errorScore;
+    }
+
+    /** Failed uses so far (markBad). Read-only. */
+    get errorCount(): number {
+        return this._errorCount;
     }
 
     get userData(): Record<string, unknown> {
@@ -337,7 +358,7 @@ export class Session {
 
     /** Not retired, not blocked, not expired and not used up. (A cooling session is usable, just not now.) */
     isUsable(now = Date.now()): boolean {
-        return !this._retired && this.errorScore < this.limits.maxErrorScore && now < this.expiresAtMs && this.usageCount < this.limits.maxUsageCount;
+        return !this._retired && this._errorScore < this.limits.maxErrorScore && now < this.expiresAtMs && this._usageCount < this.limits.maxUsageCount;
     }
 
     isCoolingDown(now = Date.now()): boolean {
@@ -347,9 +368,9 @@ export class Session {
     /** After a successful use: counts the use and heals the error score. No effect on a retired session. */
     markGood(): void {
         if (this._retired) return;
-        this.usageCount += 1;
-        const healed = this.errorScore - this.limits.errorScoreDecrement;
-        this.errorScore = healed > 0 ? healed : 0;
+        this._usageCount += 1;
+        const healed = this._errorScore - this.limits.errorScoreDecrement;
+        this._errorScore = healed > 0 ? healed : 0;
         this.markCount += 1;
         this._owner?.onSessionMarked(this, 'good', false);
         if (this.usageCount >= this.limits.maxUsageCount) this.retire('maxUsageCount');
@@ -367,13 +388,13 @@ export class Session {
      */
     markBad({ blameProxy = true }: { blameProxy?: boolean } = {}): void {
         if (this._retired) return;
-        this.usageCount += 1;
-        this.errorCount += 1;
-        this.errorScore += 1;
+        this._usageCount += 1;
+        this._errorCount += 1;
+        this._errorScore += 1;
         this.markCount += 1;
         this._owner?.onSessionMarked(this, 'bad', blameProxy);
-        if (this.errorScore >= this.limits.maxErrorScore) this.retire('errorScore');
-        else if (this.usageCount >= this.limits.maxUsageCount) this.retire('maxUsageCount');
+        if (this._errorScore >= this.limits.maxErrorScore) this.retire('errorScore');
+        else if (this._usageCount >= this.limits.maxUsageCount) this.retire('maxUsageCount');
     }
 
     /** Alias of `markBad()` (older Apify SDK name). */
@@ -383,13 +404,16 @@ export class Session {
 
     /**
      * Throws the session away: it is blocked for sure (403, a captcha page, …). Terminal and idempotent:
-     * the retired event fires once, later calls do nothing.
+     * the retired event fires once, later calls do nothing. A block (`'manual'`, `'blocked'`) ends a use,
+     * which counts in `usageCount` as in Crawlee; the pool's own retirements (expired, worn out, proxy
+     * benched) happen between uses and count none.
      */
     retire(reason: RetireReason = 'manual'): void {
         if (this._retired) return;
         this._retired = true;
         this.retireReason = reason;
-        if (this.errorScore < this.limits.maxErrorScore) this.errorScore = this.limits.maxErrorScore;
+        if (reason === 'manual' || reason === 'blocked') this._usageCount += 1;
+        if (this._errorScore < this.limits.maxErrorScore) this._errorScore = this.limits.maxErrorScore;
         this.markCount += 1;
         if (this._owner) this._owner.onSessionRetired(this, reason);
         else this._emitter?.emit('sessionRetired', this, reason);
@@ -433,6 +457,12 @@ export class Session {
      * (counted by the pool, logged at debug) and never throws. Returns whether it was stored.
      */
     setCookie(rawSetCookie: string, url: string): boolean {
+        const { store } = this.cookieJar;
+        const urlKey = store instanceof CachingCookieStore && typeof rawSetCookie === 'string' && typeof url === 'string' ? setCookieUrlKey(url) : undefined;
+        if (urlKey !== undefined && (store as CachingCookieStore).refreshRepeatedSetCookie(rawSetCookie, urlKey, Date.now())) {
+            this._owner?.onSessionChanged(this);
+            return true;
+        }
         try {
             // Like browsers (RFC 6265bis 5.6): a cookie with neither name nor value ("=;") is ignored; "token" alone is kept.
             const parsed = typeof rawSetCookie === 'string' ? Cookie.parse(rawSetCookie, { loose: true }) : undefined;
@@ -440,11 +470,18 @@ export class Session {
                 this._owner?.onCookieRejected(this, String(rawSetCookie), url, new Error(parsed ? 'cookie has neither name nor value' : 'cookie could not be parsed'));
                 return false;
             }
-            const stored = this.cookieJar.setCookieSync(parsed, url);
+            // Max-Age counts from receipt (RFC 6265 §5.2.2); tough-cookie would count it from the last access.
+            const maxAgeMs = typeof parsed.maxAge === 'number' ? parsed.maxAge * 1000 : undefined;
+            if (maxAgeMs !== undefined) {
+                parsed.expires = new Date(maxAgeMs > 0 ? Date.now() + maxAgeMs : 0);
+                parsed.maxAge = null;
+            }
+            const stored = this.cookieJar.setCookieSync(parsed, urlKey !== undefined ? (store as CachingCookieStore).parsedUrl(url) : url);
             if (stored === undefined) {
                 this._owner?.onCookieRejected(this, rawSetCookie, url, new Error('cookie could not be stored'));
                 return false;
             }
+            if (urlKey !== undefined) (store as CachingCookieStore).rememberSetCookie(rawSetCookie, urlKey, stored, maxAgeMs);
             this._owner?.onSessionChanged(this);
             return true;
         } catch (error) {
@@ -519,11 +556,11 @@ export class Session {
     /** The Cookie header value for `url` ("a=1; b=2"), or '' without cookies. */
     getCookieString(url: string): string {
         if (!this._jar) return '';
-        return this._jar.getCookieStringSync(url);
+        return cookieStringOf(this._jar, url);
     }
 
-    getState(): SessionState {
-        const state: SessionState = {
+    getState(): SessionState & { cookieJar: SerializedCookieJar } {
+        const state: SessionState & { cookieJar: SerializedCookieJar } = {
             id: this.id,
             userData: this.userData,
             maxAgeSecs: this.limits.maxAgeSecs,
@@ -535,12 +572,31 @@ export class Session {
             errorCount: this.errorCount,
             createdAt: new Date(this.createdAtMs).toISOString(),
             expiresAt: new Date(this.expiresAtMs).toISOString(),
+            // Always present, as in Crawlee: state consumers read it unconditionally.
+            cookieJar: (this._jar ?? EMPTY_JAR).serializeSync()!,
         };
-        const jar = this._jar?.serializeSync();
-        if (jar && jar.cookies.length > 0) state.cookieJar = jar;
         if (this.proxyUrl !== undefined) state.proxyUrl = this.proxyUrl;
         if (this.cooldownUntilMs > Date.now()) state.cooldownUntil = new Date(this.cooldownUntilMs).toISOString();
         return state;
+    }
+
+    /**
+     * @internal Why the session cannot be used at `now`, or undefined when it can. The pool asks before every
+     * hand-out, so a session made unusable by any path (restored or added worn out, expired) is retired, not leased.
+     */
+    _unusableReason(now: number): RetireReason | undefined {
+        if (this._retired) return this.retireReason;
+        if (now >= this.expiresAtMs) return 'expired';
+        if (this._errorScore >= this.limits.maxErrorScore) return 'errorScore';
+        if (this._usageCount >= this.limits.maxUsageCount) return 'maxUsageCount';
+        return undefined;
+    }
+
+    /** @internal The shared pool copies the store's counters onto its local copy of a session. */
+    _setCounts(usageCount: number, errorScore: number, errorCount: number): void {
+        this._usageCount = usageCount;
+        this._errorScore = errorScore;
+        this._errorCount = errorCount;
     }
 
     /** @internal Whether `owner` (a pool) hears of this session's marks and retirement. */
@@ -564,7 +620,7 @@ export function toPuppeteerCookieParam(cookie: SessionCookie): PuppeteerCookiePa
     const param: PuppeteerCookieParam = {
         name: cookie.name,
         value: cookie.value,
-        domain: cookie.hostOnly ? cookie.domain : `.${cookie.domain}`,
+        domain: cookie.hostOnly || cookie.domain.startsWith('.') ? cookie.domain : `.${cookie.domain}`,
         path: cookie.path,
         httpOnly: cookie.httpOnly,
         secure: cookie.secure,
@@ -573,6 +629,9 @@ export function toPuppeteerCookieParam(cookie: SessionCookie): PuppeteerCookiePa
     if (cookie.sameSite) param.sameSite = cookie.sameSite;
     return param;
 }
+
+/** Serializes the state of a session that never stored a cookie, without giving it a jar of its own. */
+const EMPTY_JAR = createCookieJar();
 
 function isCookieJar(value: unknown): value is CookieJar {
     return typeof value === 'object' && value !== null && typeof (value as CookieJar).getCookieStringSync === 'function';
@@ -600,6 +659,10 @@ export function validateSessionOptions(options: unknown, prefix = ''): asserts o
     checkStatusCodes(name('blockedStatusCodes'), o.blockedStatusCodes);
     checkStatusCodes(name('rateLimitStatusCodes'), o.rateLimitStatusCodes);
     checkObject(name('userData'), o.userData);
+    if (o.sessionPool !== undefined && !isSessionOwner(o.sessionPool) && typeof (o.sessionPool as { emit?: unknown } | null)?.emit !== 'function') {
+        // Caught here rather than as a TypeError inside retire(), long after the mistake.
+        throw new InvalidOptionError(name('sessionPool'), o.sessionPool, 'must be a SessionPool or an EventEmitter (it receives "sessionRetired")');
+    }
     if (o.cookies !== undefined && !Array.isArray(o.cookies)) throw new InvalidOptionError(name('cookies'), o.cookies, 'must be an array of cookies');
     if (o.cookieJar !== undefined && (typeof o.cookieJar !== 'object' || o.cookieJar === null)) {
         throw new InvalidOptionError(name('cookieJar'), o.cookieJar, 'must be a serialized cookie jar or a CookieJar');

@@ -585,9 +585,7 @@ export class SharedSessionPool extends SessionPool {
             this.known.set(record.id, session);
         } else if (!this.pendingMarks.has(record.id)) {
             // Marks not yet sent are newer than the store's counters: keep the local ones then.
-            session.usageCount = record.usageCount;
-            session.errorScore = record.errorScore;
-            session.errorCount = record.errorCount;
+            session._setCounts(record.usageCount, record.errorScore, record.errorCount);
         }
         session.cooldownUntilMs = record.cooldownUntilMs > Date.now() ? record.cooldownUntilMs : 0;
         session._warm = record.warm;

@@ -1,10 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { CookieJar } from 'tough-cookie';
 
-import { InvalidOptionError, Session, SessionPool } from '../src/index.js';
-import { quietLog } from './helpers.js';
+import { InvalidOptionError, Session, type SessionCookie, SessionPool } from '../src/index.js';
+import { prng, quietLog } from './helpers.js';
 
 const PAST = 'Wed, 21 Oct 2015 07:28:00 GMT';
 
@@ -71,8 +72,10 @@ describe('cookie basics', () => {
                 { name: 'b', value: '2', domain: 'example.com', path: '/x', secure: true },
             ],
         });
-        expect(session.getCookieString('https://www.example.com/x/y')).toBe('b=2; a=1');
-        expect(session.getCookieString('http://www.example.com/x/y')).toBe('a=1');
+        expect(session.getCookieString('https://example.com/x/y')).toBe('b=2; a=1');
+        expect(session.getCookieString('http://example.com/x/y')).toBe('a=1');
+        // 'example.com' without a dot is host-only: not sent to subdomains.
+        expect(session.getCookieString('https://www.example.com/x/y')).toBe('a=1');
     });
 });
 
@@ -254,7 +257,8 @@ describe('puppeteer cookies and getCookies', () => {
             sameSite: 'Strict',
             hostOnly: true,
         });
-        expect(b).toEqual({ name: 'b', value: '2', domain: 'example.com', path: '/', httpOnly: false, secure: false, hostOnly: false });
+        // A domain cookie has a leading dot, as in Crawlee's getCookies() and in browsers.
+        expect(b).toEqual({ name: 'b', value: '2', domain: '.example.com', path: '/', httpOnly: false, secure: false, hostOnly: false });
     });
 
     it('Max-Age takes precedence over Expires in reported expiry', () => {
@@ -270,7 +274,277 @@ describe('puppeteer cookies and getCookies', () => {
         const session = new Session();
         session.setCookie('a=1', 'https://one.example/');
         session.setCookie('b=2', 'https://two.example/');
-        expect(session.getAllCookies().map((cookie) => `${cookie.domain}:${cookie.name}`).sort()).toEqual(['one.example:a', 'two.example:b']);
+        session.setCookie('c=3; Domain=two.example', 'https://www.two.example/');
+        expect(session.getAllCookies().map((cookie) => `${cookie.domain}:${cookie.name}`).sort()).toEqual(['.two.example:c', 'one.example:a', 'two.example:b']);
         expect(new Session().getAllCookies()).toEqual([]);
+    });
+});
+
+describe('host-only and domain cookies in setCookies and getCookies (Crawlee format)', () => {
+    it('a bare domain makes a host-only cookie, a leading dot a domain cookie', () => {
+        const session = new Session();
+        session.setCookies(
+            [
+                { name: 'bare', value: '1', domain: 'example.com' },
+                { name: 'dotted', value: '2', domain: '.example.com' },
+                { name: 'none', value: '3' },
+            ],
+            'https://example.com/',
+        );
+        expect(session.getCookieString('https://example.com/')).toBe('bare=1; dotted=2; none=3');
+        expect(session.getCookieString('https://www.example.com/')).toBe('dotted=2');
+        expect(session.getCookies('https://example.com/').map(({ name, domain, hostOnly }) => [name, domain, hostOnly])).toEqual([
+            ['bare', 'example.com', true],
+            ['dotted', '.example.com', false],
+            ['none', 'example.com', true],
+        ]);
+    });
+
+    it('an explicit hostOnly wins over the leading dot', () => {
+        const session = new Session();
+        session.setCookies(
+            [
+                { name: 'wide', value: '1', domain: 'example.com', hostOnly: false },
+                { name: 'narrow', value: '2', domain: '.example.com', hostOnly: true },
+            ],
+            'https://example.com/',
+        );
+        expect(session.getCookieString('https://www.example.com/')).toBe('wide=1');
+        expect(session.getCookieString('https://example.com/')).toBe('wide=1; narrow=2');
+    });
+
+    it('a host-only cookie read with getCookies and written back stays host-only', () => {
+        const session = new Session();
+        session.setCookie('sid=1', 'https://example.com/');
+        const copy = new Session();
+        copy.setCookies(session.getCookies('https://example.com/'), 'https://example.com/');
+        expect(copy.getCookieString('https://example.com/')).toBe('sid=1');
+        expect(copy.getCookieString('https://www.example.com/')).toBe('');
+    });
+
+    it('a host-only cookie stays host-only through getPuppeteerCookies → setPuppeteerCookies', () => {
+        const session = new Session();
+        session.setCookie('sid=1', 'https://example.com/');
+        session.setCookie('wide=2; Domain=example.com', 'https://example.com/');
+        const copy = new Session();
+        copy.setPuppeteerCookies(session.getPuppeteerCookies('https://example.com/'), 'https://example.com/');
+        expect(copy.getCookieString('https://example.com/')).toBe('sid=1; wide=2');
+        expect(copy.getCookieString('https://www.example.com/')).toBe('wide=2');
+    });
+
+    it('round-trips generated cookies exactly: setCookies → getCookies → setCookies on a fresh session', () => {
+        const random = prng(20261201);
+        const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+        const hosts: Record<string, string[]> = {
+            'example.com': ['example.com'],
+            'www.example.com': ['www.example.com', 'example.com'],
+            'a.b.example.com': ['a.b.example.com', 'b.example.com', 'example.com'],
+            'shop.example.org': ['shop.example.org', 'example.org'],
+        };
+        const paths = ['/', '/a', '/a/b', '/x/'];
+        const nowMs = Date.now();
+        for (let round = 0; round < 40; round++) {
+            const original = new Session();
+            const expected: SessionCookie[] = [];
+            const count = 1 + Math.floor(random() * 8);
+            for (let i = 0; i < count; i++) {
+                const host = pick(Object.keys(hosts));
+                const hostOnly = random() < 0.5;
+                const domain = hostOnly ? host : `.${pick(hosts[host]!)}`;
+                const cookie: SessionCookie = {
+                    name: `c${i}`,
+                    value: Math.floor(random() * 1e9).toString(36),
+                    domain,
+                    path: pick(paths),
+                    httpOnly: random() < 0.5,
+                    secure: random() < 0.5,
+                    hostOnly,
+                };
+                // Millisecond precision, fractional seconds included: the jar keeps both.
+                if (random() < 0.7) cookie.expires = (nowMs + 60_000 + Math.floor(random() * 1e10)) / 1000;
+                const sameSite = pick([undefined, 'Strict', 'Lax', 'None'] as const);
+                if (sameSite) cookie.sameSite = sameSite;
+                const { hostOnly: _hostOnly, ...input } = cookie; // the dot alone must say it
+                expect(original.setCookies([input], `https://${host}${cookie.path}`)).toBe(1);
+                expected.push(cookie);
+            }
+            const byName = (a: SessionCookie, b: SessionCookie) => a.name.localeCompare(b.name);
+            expect(original.getAllCookies().sort(byName)).toEqual(expected.sort(byName));
+
+            const copy = new Session();
+            for (const host of Object.keys(hosts)) {
+                for (const path of paths) {
+                    const url = `https://${host}${path}`;
+                    const seen = original.getCookies(url);
+                    copy.setCookies(seen, url);
+                    // Same cookies; the order may differ (it follows creation time, and the copy created them in another order).
+                    expect(copy.getCookies(url).sort(byName)).toEqual(seen.sort(byName));
+                }
+            }
+            expect(copy.getAllCookies().sort(byName)).toEqual(original.getAllCookies().sort(byName));
+            for (const host of Object.keys(hosts)) {
+                for (const url of [`https://${host}/a/b/c`, `http://${host}/x/y`, `https://sub.${host}/`]) {
+                    expect(copy.getCookieString(url).split('; ').sort()).toEqual(original.getCookieString(url).split('; ').sort());
+                }
+            }
+        }
+    });
+});
+
+describe('cached Cookie header', () => {
+    afterEach(() => {
+        jest.useRealTimers();
+    });
+
+    /** tough-cookie's own answer for the jar's current content, computed on an untouched copy of it. */
+    function toughCookieAnswer(session: Session, url: string): string {
+        return CookieJar.deserializeSync(session.cookieJar.serializeSync()!).getCookieStringSync(url);
+    }
+
+    it("matches tough-cookie's own answer over generated cookies, URLs and clock steps", () => {
+        const random = prng(7_2026);
+        const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+        jest.useFakeTimers({ now: Date.parse('2026-06-01T00:00:00Z') });
+        const hosts = ['example.com', 'www.example.com', 'a.b.example.com', 'shop.example.org'];
+        const parents: Record<string, string[]> = {
+            'example.com': ['example.com'],
+            'www.example.com': ['example.com', 'www.example.com'],
+            'a.b.example.com': ['example.com', 'b.example.com'],
+            'shop.example.org': ['example.org'],
+        };
+        const paths = ['/', '/a', '/a/b', '/a/b/c', '/x/y'];
+        let hits = 0;
+        for (let round = 0; round < 30; round++) {
+            const session = new Session();
+            const urls: string[] = [];
+            const sent: [string, string][] = [];
+            for (let step = 0; step < 60; step++) {
+                const action = random();
+                if (action < 0.15 && sent.length > 0) {
+                    // The same Set-Cookie again, from the same URL (sites resend them on every response).
+                    const [header, url] = pick(sent);
+                    session.setCookie(header, url);
+                } else if (action < 0.35) {
+                    const host = pick(hosts);
+                    const attributes: string[] = [];
+                    if (random() < 0.4) attributes.push(`Domain=${pick(parents[host]!)}`);
+                    if (random() < 0.6) attributes.push(`Path=${pick(paths)}`);
+                    if (random() < 0.3) attributes.push('Secure');
+                    if (random() < 0.3) attributes.push('HttpOnly');
+                    const expiry = random();
+                    if (expiry < 0.3) attributes.push(`Expires=${new Date(Date.now() + 1000 + Math.floor(random() * 20_000)).toUTCString()}`);
+                    else if (expiry < 0.55) attributes.push(`Max-Age=${1 + Math.floor(random() * 20)}`);
+                    else if (expiry < 0.6) attributes.push('Max-Age=0');
+                    const header = [`c${Math.floor(random() * 6)}=${Math.floor(random() * 1000)}`, ...attributes].join('; ');
+                    const url = `https://${host}${pick(paths)}`;
+                    session.setCookie(header, url);
+                    sent.push([header, url]);
+                } else if (action < 0.5) {
+                    jest.advanceTimersByTime(Math.floor(random() * 4000));
+                } else {
+                    // Revisit a URL often (the cache's case), or a new one with a query or a fragment.
+                    const url =
+                        urls.length > 0 && random() < 0.5
+                            ? pick(urls)
+                            : `${pick(['http', 'https'])}://${pick([...hosts, 'sub.www.example.com'])}${pick(paths)}${pick(['', '?q=1', '#top', '/'])}`;
+                    urls.push(url);
+                    const expected = toughCookieAnswer(session, url);
+                    const first = session.getCookieString(url);
+                    const again = session.getCookieString(url);
+                    expect(first).toBe(expected);
+                    expect(again).toBe(expected);
+                    if (expected) hits += 1;
+                }
+            }
+        }
+        expect(hits).toBeGreaterThan(100);
+    });
+
+    it('drops a cached header when its earliest cookie expires', () => {
+        jest.useFakeTimers({ now: Date.parse('2026-06-01T00:00:00Z') });
+        const session = new Session();
+        session.setCookie('short=1; Max-Age=2', 'https://example.com/');
+        session.setCookie(`long=1; Expires=${new Date(Date.now() + 10_000).toUTCString()}`, 'https://example.com/');
+        session.setCookie('forever=1', 'https://example.com/');
+        expect(session.getCookieString('https://example.com/')).toBe('short=1; long=1; forever=1');
+        jest.advanceTimersByTime(1999);
+        expect(session.getCookieString('https://example.com/')).toBe('short=1; long=1; forever=1');
+        jest.advanceTimersByTime(1);
+        expect(session.getCookieString('https://example.com/')).toBe('long=1; forever=1');
+        jest.advanceTimersByTime(8000);
+        expect(session.getCookieString('https://example.com/')).toBe('forever=1');
+    });
+
+    it('counts Max-Age from receipt, not from the last read', () => {
+        jest.useFakeTimers({ now: Date.parse('2026-06-01T00:00:00Z') });
+        const session = new Session();
+        session.setCookie('m=1; Max-Age=3', 'https://example.com/');
+        for (let second = 0; second < 3; second++) {
+            expect(session.getCookieString('https://example.com/')).toBe('m=1');
+            jest.advanceTimersByTime(999);
+        }
+        jest.advanceTimersByTime(3);
+        expect(session.getCookieString('https://example.com/')).toBe('');
+    });
+
+    it('a Set-Cookie sent again renews its Max-Age and restores a cookie replaced or expired since', () => {
+        jest.useFakeTimers({ now: Date.parse('2026-06-01T00:00:00Z') });
+        const session = new Session();
+        const url = 'https://example.com/';
+        expect(session.setCookie('m=1; Max-Age=3', url)).toBe(true);
+        expect(session.getCookieString(url)).toBe('m=1');
+        jest.advanceTimersByTime(2000);
+        expect(session.setCookie('m=1; Max-Age=3', url)).toBe(true);
+        jest.advanceTimersByTime(2999);
+        expect(session.getCookieString(url)).toBe('m=1');
+        expect(session.getCookies(url)[0]!.expires).toBe(Date.now() / 1000 + 0.001);
+        jest.advanceTimersByTime(1);
+        expect(session.getCookieString(url)).toBe('');
+        // Expired and swept: the same header stores it anew.
+        expect(session.setCookie('m=1; Max-Age=3', url)).toBe(true);
+        expect(session.getCookieString(url)).toBe('m=1');
+        // Replaced by another value, then the first header again: the first value is back.
+        expect(session.setCookie('m=2; Max-Age=3', url)).toBe(true);
+        expect(session.getCookieString(url)).toBe('m=2');
+        expect(session.setCookie('m=1; Max-Age=3', url)).toBe(true);
+        expect(session.getCookieString(url)).toBe('m=1');
+        // Removed through the jar: stored again.
+        session.cookieJar.removeAllCookiesSync();
+        expect(session.setCookie('m=1; Max-Age=3', url)).toBe(true);
+        expect(session.getCookieString(url)).toBe('m=1');
+        // The same header from another path of the site is another Set-Cookie (its default path differs).
+        expect(session.setCookie('p=1', 'https://example.com/a/b')).toBe(true);
+        expect(session.setCookie('p=1', 'https://example.com/x/y')).toBe(true);
+        expect(session.getCookieString('https://example.com/a/')).toBe('p=1; m=1');
+        expect(session.getCookieString('https://example.com/x/')).toBe('p=1; m=1');
+    });
+
+    it('sees changes made through the jar itself and through setCookies', () => {
+        const session = new Session();
+        session.setCookie('a=1', 'https://example.com/');
+        expect(session.getCookieString('https://example.com/page')).toBe('a=1');
+        session.cookieJar.setCookieSync('b=2', 'https://example.com/');
+        expect(session.getCookieString('https://example.com/page')).toBe('a=1; b=2');
+        session.setCookies([{ name: 'c', value: '3', path: '/deep' }], 'https://example.com/');
+        expect(session.getCookieString('https://example.com/page')).toBe('a=1; b=2');
+        expect(session.getCookieString('https://example.com/deep/x')).toBe('c=3; a=1; b=2');
+        session.cookieJar.removeAllCookiesSync();
+        expect(session.getCookieString('https://example.com/page')).toBe('');
+    });
+
+    it('keeps working for a jar restored from state and for a CookieJar the caller brings', () => {
+        const source = new Session();
+        source.setCookie('a=1; Path=/', 'https://example.com/');
+        const restored = Session.fromState(JSON.parse(JSON.stringify(source.getState())) as ReturnType<Session['getState']>);
+        expect(restored.getCookieString('https://example.com/x')).toBe('a=1');
+        restored.setCookie('b=2', 'https://example.com/');
+        expect(restored.getCookieString('https://example.com/x')).toBe('a=1; b=2');
+
+        const own = new CookieJar();
+        own.setCookieSync('mine=1', 'https://example.com/');
+        const session = new Session({ cookieJar: own });
+        expect(session.getCookieString('https://example.com/')).toBe('mine=1');
+        own.setCookieSync('more=2', 'https://example.com/');
+        expect(session.getCookieString('https://example.com/')).toBe('mine=1; more=2');
     });
 });

@@ -473,6 +473,31 @@ describe('leases and retirement', () => {
         expectCountsAddUp(pool);
     });
 
+    it.each<[string, Record<string, number>, RetireReason]>([
+        ['at its maximum error score', { errorScore: 3 }, 'errorScore'],
+        ['with its uses spent', { usageCount: 50 }, 'maxUsageCount'],
+    ])('never hands out a session added %s: it is retired instead', async (_name, health, reason) => {
+        const pool = await makePool();
+        const reasons: RetireReason[] = [];
+        pool.on('sessionRetired', (_session, why) => reasons.push(why));
+        const unusable = await pool.addSession({ id: 'worn', ...health });
+        expect(unusable.isUsable()).toBe(false);
+        const viaGetSession = await pool.getSession();
+        expect(viaGetSession).not.toBe(unusable);
+        expect(viaGetSession.isUsable()).toBe(true);
+        expect(await pool.getSession('worn')).toBeUndefined();
+        expect(unusable.retireReason).toBe(reason);
+        expect(reasons).toEqual([reason]);
+
+        const other = await pool.addSession({ id: 'worn-too', ...health });
+        const lease = await pool.acquire();
+        expect(lease.session).not.toBe(other);
+        expect(lease.session.isUsable()).toBe(true);
+        lease.release();
+        await expect(pool.acquire({ sessionId: 'worn-too' })).rejects.toThrow(SessionUnavailableError);
+        expectCountsAddUp(pool);
+    });
+
     it('usableSessionsCount retires sessions that expired while idle', async () => {
         const pool = await makePool({ sessionOptions: { maxAgeSecs: 0.1 } });
         await pool.addSession();

@@ -176,6 +176,35 @@ describe('Session health', () => {
         expect(session.isBlocked()).toBe(true);
     });
 
+    it('retire() counts the retiring use, as Crawlee does; a retirement by wear does not count one twice', () => {
+        const session = new Session();
+        session.retire();
+        expect(session.usageCount).toBe(1);
+        const blocked = new Session({ usageCount: 4 });
+        expect(blocked.retireOnBlockedStatusCodes(403)).toBe(true);
+        expect(blocked.usageCount).toBe(5);
+        const wornOut = new Session({ maxUsageCount: 2 });
+        wornOut.markGood();
+        wornOut.markGood();
+        expect(wornOut.retireReason).toBe('maxUsageCount');
+        expect(wornOut.usageCount).toBe(2);
+        const failing = new Session({ maxErrorScore: 1 });
+        failing.markBad();
+        expect(failing.retireReason).toBe('errorScore');
+        expect(failing.usageCount).toBe(1);
+    });
+
+    it('errorScore, usageCount and errorCount are read-only: only judging the session changes them', () => {
+        const session = new Session();
+        for (const field of ['errorScore', 'usageCount', 'errorCount']) {
+            expect(() => {
+                (session as unknown as Record<string, number>)[field] = 99;
+            }).toThrow(TypeError);
+        }
+        expect(session.isUsable()).toBe(true);
+        expect([session.errorScore, session.usageCount, session.errorCount]).toEqual([0, 0, 0]);
+    });
+
     it('markGood / markBad / coolDown after retire do nothing: retire is terminal', () => {
         const session = new Session();
         session.retire();
@@ -217,6 +246,40 @@ describe('retire() is idempotent', () => {
         session.markBad();
         expect(events).toEqual([[session.id, 'blocked']]);
         expect(session.retireReason).toBe('blocked');
+    });
+
+    it('emits sessionRetired on the pool it was given even when never added to that pool', async () => {
+        const pool = await SessionPool.open({ persist: false, log: quietLog() });
+        try {
+            const events: [string, RetireReason][] = [];
+            pool.on('sessionRetired', (session, reason) => events.push([session.id, reason]));
+            const session = new Session({ sessionPool: pool });
+            session.retire('blocked');
+            session.retire();
+            expect(events).toEqual([[session.id, 'blocked']]);
+            // Not the pool's session: its counts are untouched.
+            expect(pool.retiredSessionsCount).toBe(0);
+            expect(pool.getStats().retiredByReason.blocked).toBe(0);
+        } finally {
+            await pool.teardown();
+        }
+    });
+
+    it.each<[string, unknown]>([
+        ['a plain object', {}],
+        ['a string', 'pool'],
+        ['null', null],
+        ['an object whose emit is not a function', { emit: true }],
+    ])('rejects %s as sessionPool with InvalidOptionError at construction', (_name, sessionPool) => {
+        let error: unknown;
+        try {
+            new Session({ sessionPool: sessionPool as never });
+        } catch (caught) {
+            error = caught;
+        }
+        expect(error).toBeInstanceOf(InvalidOptionError);
+        expect((error as InvalidOptionError).option).toBe('sessionPool');
+        expect((error as Error).message).toMatch(/Option "sessionPool" must be a SessionPool or an EventEmitter/);
     });
 
     it("fires a pool's sessionRetired listener once", async () => {
@@ -373,9 +436,14 @@ describe('getState / fromState', () => {
         );
     });
 
-    it('omits empty jars, absent proxies and finished cooldowns', () => {
-        const state = new Session().getState();
-        expect(state.cookieJar).toBeUndefined();
+    it('always includes the cookie jar, as Crawlee does, and omits absent proxies and finished cooldowns', () => {
+        const session = new Session();
+        const state = session.getState();
+        expect(state.cookieJar).toMatchObject({ cookies: [] });
+        // Reading the state does not give the session a jar of its own.
+        session.setCookie('a=1', 'https://example.com/');
+        expect(state.cookieJar.cookies).toEqual([]);
+        expect(Session.fromState(JSON.parse(JSON.stringify(state)) as SessionState).getAllCookies()).toEqual([]);
         expect(state.proxyUrl).toBeUndefined();
         expect(state.cooldownUntil).toBeUndefined();
     });

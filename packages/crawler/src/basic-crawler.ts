@@ -20,7 +20,7 @@ import {
     durationMs,
     redactProxyUrl,
 } from '@sessionkit/core';
-import { NonRetryableError, ProxyAuthenticationError } from './errors.js';
+import { NonRetryableError, PROXY_ERROR_POLICIES, ProxyAuthenticationError, type ProxyErrorPolicy } from './errors.js';
 import { type Request, type RequestLike } from './request.js';
 import { type AddRequestsResult, RequestQueue } from './request-queue.js';
 import { type AttemptOutcome, type AttemptScope, SessionMiddleware, toError } from './session-middleware.js';
@@ -68,6 +68,14 @@ export interface BasicCrawlerOptions<Context extends CrawlingContext = CrawlingC
     additionalHttpErrorStatusCodes?: number[];
     /** Codes that are never errors nor blocks for this crawler (content). */
     ignoreHttpErrorStatusCodes?: number[];
+    /**
+     * What a proxy connection error (the proxy refused or dropped the connection, or answered the tunnel
+     * with an error) does to the session. `'markBad'` (default): an error point for the session and its
+     * proxy, and the request spends a retry; the proxy is benched after `proxyBanThreshold` such errors.
+     * `'rotateSession'` (Crawlee): the session is retired and the request retried with another one
+     * (a session rotation). See "Differences from Crawlee" in @sessionkit/core's README for the figures.
+     */
+    onProxyError?: ProxyErrorPolicy;
     preNavigationHooks?: NavigationHook<Context>[];
     postNavigationHooks?: NavigationHook<Context>[];
     /** Seconds between progress lines; 0 turns them off. Default 30. */
@@ -99,6 +107,7 @@ export const BASIC_CRAWLER_OPTION_KEYS: readonly string[] = [
     'rateLimitStatusCodes',
     'additionalHttpErrorStatusCodes',
     'ignoreHttpErrorStatusCodes',
+    'onProxyError',
     'preNavigationHooks',
     'postNavigationHooks',
     'statusIntervalSecs',
@@ -173,6 +182,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
             requestHandlerTimeoutMs: durationMs(options.requestHandlerTimeoutSecs ?? 60),
             additionalHttpErrorStatusCodes: options.additionalHttpErrorStatusCodes ?? [],
             ignoreHttpErrorStatusCodes: options.ignoreHttpErrorStatusCodes ?? [],
+            onProxyError: options.onProxyError ?? 'markBad',
             createContext: (request, lease, attempt) => this.createContext(request, lease, attempt),
             onNavigation: (statusCode, verdict, proxyUrl) => {
                 this.stats.recordNavigation(statusCode, verdict);
@@ -377,7 +387,9 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
 
     /** Builds the context of one attempt; adapters add their fields in `extendContext`. */
     protected async createContext(request: Request, lease: SessionLease | undefined, attempt: AttemptScope): Promise<Context> {
-        const proxyInfo = lease ? lease.proxyInfo : await this.proxyConfiguration?.newProxyInfo();
+        // The pool shares one ProxyInfo per proxy; the context's names its session, as in Crawlee.
+        const leased = lease?.proxyInfo;
+        const proxyInfo = lease ? leased && { ...leased, sessionId: lease.session.id } : await this.proxyConfiguration?.newProxyInfo();
         const base: CrawlingContext = {
             request,
             session: lease?.session,
@@ -422,6 +434,9 @@ function validateCrawlerOptions<Context extends CrawlingContext>(options: BasicC
     checkStatusCodes('rateLimitStatusCodes', options.rateLimitStatusCodes);
     checkStatusCodes('additionalHttpErrorStatusCodes', options.additionalHttpErrorStatusCodes);
     checkStatusCodes('ignoreHttpErrorStatusCodes', options.ignoreHttpErrorStatusCodes);
+    if (options.onProxyError !== undefined && !PROXY_ERROR_POLICIES.includes(options.onProxyError)) {
+        throw new InvalidOptionError('onProxyError', options.onProxyError, `must be one of ${PROXY_ERROR_POLICIES.map((p) => `"${p}"`).join(', ')}`);
+    }
     for (const hooks of ['preNavigationHooks', 'postNavigationHooks'] as const) {
         const list = options[hooks];
         if (list !== undefined && (!Array.isArray(list) || list.some((hook) => typeof hook !== 'function'))) {

@@ -139,3 +139,26 @@ export function blameFor(error: Error, thrownByHandler: boolean): Blame {
     }
     return 'session';
 }
+
+/** What a proxy connection error does to the session: see `onProxyError` in BasicCrawlerOptions. */
+export type ProxyErrorPolicy = 'markBad' | 'rotateSession';
+export const PROXY_ERROR_POLICIES: readonly ProxyErrorPolicy[] = ['markBad', 'rotateSession'];
+
+/** Error codes and texts that mean the proxy itself failed (Crawlee's ROTATE_PROXY_ERRORS). */
+const PROXY_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ERR_PROXY_CONNECTION_FAILED', 'ERR_TUNNEL_CONNECTION_FAILED']);
+const PROXY_ERROR_TEXTS = ['ERR_PROXY_CONNECTION_FAILED', 'ERR_TUNNEL_CONNECTION_FAILED', 'Proxy responded with'];
+
+/**
+ * A navigation through a proxy failed at the proxy: it refused or dropped the connection, or answered the
+ * tunnel with an error. (Through a proxy, a site that refuses connections shows up as the proxy's 502, not
+ * as ECONNREFUSED.)
+ */
+export function isProxyConnectionError(error: Error): boolean {
+    if (!(error instanceof NavigationError)) return false;
+    for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+        const { code, message } = current as { code?: unknown; message: string };
+        if (typeof code === 'string' && PROXY_ERROR_CODES.has(code)) return true;
+        if (PROXY_ERROR_TEXTS.some((text) => message.includes(text))) return true;
+    }
+    return false;
+}

@@ -1,5 +1,5 @@
 import type { Session, SessionLease, SessionPool } from '@sessionkit/core';
-import { type Blame, HttpStatusError, ProxyAuthenticationError, RateLimitedError, RequestTimeoutError, SessionBlockedError, blameFor } from './errors.js';
+import { type Blame, HttpStatusError, ProxyAuthenticationError, type ProxyErrorPolicy, RateLimitedError, RequestTimeoutError, SessionBlockedError, blameFor, isProxyConnectionError } from './errors.js';
 import { redactProxyUrl } from '@sessionkit/core';
 import type { Request } from './request.js';
 import type { CrawlerAdapter, CrawlingContext, NavigationHook, RequestHandler } from './types.js';
@@ -31,6 +31,8 @@ export interface SessionMiddlewareOptions<Context extends CrawlingContext> {
     ignoreHttpErrorStatusCodes: readonly number[];
     /** Builds the context for a request and its lease (the crawler's and the adapter's fields). */
     createContext(request: Request, lease: SessionLease | undefined, attempt: AttemptScope): Promise<Context> | Context;
+    /** What a proxy connection error does to the session. Default 'markBad'. */
+    onProxyError?: ProxyErrorPolicy;
     /** Called with every navigation status code (for stats), and the proxy it went through. */
     onNavigation?(statusCode: number, verdict: 'ok' | 'blocked' | 'rateLimited' | 'error', proxyUrl: string | undefined): void;
 }
@@ -151,6 +153,10 @@ export class SessionMiddleware<Context extends CrawlingContext> {
             return { kind: 'success', session };
         } catch (caught) {
             const error = toError(caught);
+            // Crawlee's policy: a dead proxy means the session's route is dead, so the session goes (a rotation).
+            if (this.options.onProxyError === 'rotateSession' && session && !session.retired && context?.proxyInfo && isProxyConnectionError(error)) {
+                session.retire('manual');
+            }
             // Decided before our own markBad(): that one may retire the session for its error score, which is an
             // error of this request (spend a retry), not a block (rotate for free).
             const blocked = error instanceof SessionBlockedError || (session !== undefined && isRetiredAsBlocked(session));

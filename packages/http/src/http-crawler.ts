@@ -9,6 +9,7 @@ import {
 } from '@sessionkit/crawler';
 import type { Response } from 'got-scraping';
 import { DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLargeError } from './response-size-limit.js';
+import { CookieHeaderError } from './errors.js';
 import { type SendRequestOptions, sendSessionRequest } from './send-request.js';
 
 export interface HttpCrawlingContext extends CrawlingContext {
@@ -76,7 +77,8 @@ export class HttpAdapter<Context extends HttpCrawlingContext> implements Crawler
                 overrides: this.settings.requestOptions,
             });
         } catch (error) {
-            if (error instanceof ResponseTooLargeError || error instanceof NavigationError) throw error;
+            // The request's own Cookie header is wrong: nothing was sent, nobody on the network is to blame.
+            if (error instanceof CookieHeaderError || error instanceof ResponseTooLargeError || error instanceof NavigationError) throw error;
             // got's messages ("Parse Error: Invalid status code", "connect ECONNREFUSED …") do not say which request.
             throw new NavigationError(request.method, request.url, this.settings.requestOptions.proxyUrl ?? context.proxyInfo?.url, error);
         }

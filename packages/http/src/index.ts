@@ -7,7 +7,8 @@ export {
     type SendRequestContext,
     type SessionRequestInput,
 } from './send-request.js';
-export { createSessionCookieJar, mergeCookieHeaders, parseCookieHeader, type GotCookieJar } from './session-cookie-jar.js';
+export { createSessionCookieJar, mergeCookieHeaders, parseCookieHeader, takeCookieHeaders, type GotCookieJar } from './session-cookie-jar.js';
+export { CookieHeaderError } from './errors.js';
 export { NavigationError } from '@sessionkit/crawler';
 export { DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLargeError } from './response-size-limit.js';
 export { ProxyAuthenticationError } from '@sessionkit/crawler';

@@ -2,7 +2,7 @@ import type { Session, ProxyInfo } from '@sessionkit/core';
 import { type OptionsInit, type Response, gotScraping } from 'got-scraping';
 import { NavigationError } from '@sessionkit/crawler';
 import { DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLargeError, withResponseSizeLimit } from './response-size-limit.js';
-import { type GotCookieJar, createSessionCookieJar, createUserCookieJar } from './session-cookie-jar.js';
+import { type GotCookieJar, createSessionCookieJar, createUserCookieJar, takeCookieHeaders } from './session-cookie-jar.js';
 
 /** got-scraping options a caller may add or override (url, method, headers, body, timeout, …). */
 export type SendRequestOptions = OptionsInit & {
@@ -38,11 +38,12 @@ const SENSITIVE_CROSS_ORIGIN_HEADERS = ['cookie', 'authorization', 'proxy-author
 export function buildSessionRequestOptions(input: SessionRequestInput): SendRequestOptions {
     const { url: _url, headers: overrideHeaders, hooks: overrideHooks, ...overrides } = input.overrides ?? {};
     const headers: Record<string, string> = { ...input.headers, ...(overrideHeaders as Record<string, string> | undefined) };
-    const userCookie = takeHeader(headers, 'cookie');
+    // Every casing of Cookie, merged (a hook may set `cookie` and `Cookie`): got would send only one of them.
+    const userCookies = takeCookieHeaders(headers);
     const persistCookies = input.persistCookiesPerSession ?? true;
     let cookieJar: GotCookieJar | undefined;
-    if (input.session && persistCookies) cookieJar = createSessionCookieJar(input.session, input.url, userCookie);
-    else if (userCookie) cookieJar = createUserCookieJar(input.url, userCookie);
+    if (input.session && persistCookies) cookieJar = createSessionCookieJar(input.session, input.url, userCookies);
+    else if (userCookies && userCookies.size > 0) cookieJar = createUserCookieJar(input.url, userCookies);
 
     const options: SendRequestOptions = {
         method: (input.method ?? 'GET') as OptionsInit['method'],
@@ -81,17 +82,6 @@ function dropSensitiveHeadersAcrossOrigins(
     const next = updatedOptions.url ? new URL(String(updatedOptions.url)) : undefined;
     if (!next || next.origin === new URL(response.url).origin) return;
     for (const name of SENSITIVE_CROSS_ORIGIN_HEADERS) delete updatedOptions.headers[name];
-}
-
-function takeHeader(headers: Record<string, string>, name: string): string | undefined {
-    let value: string | undefined;
-    for (const key of Object.keys(headers)) {
-        if (key.toLowerCase() === name) {
-            value = headers[key];
-            delete headers[key];
-        }
-    }
-    return value;
 }
 
 /** Performs the request with got-scraping; never throws on HTTP error statuses. A failed request throws NavigationError. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 
 import type { Session } from '@sessionkit/core';
-import { HttpCrawler, type HttpCrawlerOptions, type HttpCrawlingContext } from '@sessionkit/http';
+import { CookieHeaderError, HttpCrawler, type HttpCrawlerOptions, type HttpCrawlingContext } from '@sessionkit/http';
 
 import { type TestServer, readCookie, startServer, startVisitorSite } from './helpers.js';
 
@@ -117,6 +117,64 @@ describe('cookies', () => {
             ['/hop', 'lang=en; theme=light; extra=1'],
             ['/landed', 'lang=en; theme=light; extra=1'], // same origin: the user's cookies go on
         ]);
+    });
+
+    it('sends the cookies of both a cookie and a Cookie header set by a pre-navigation hook, the user winning over the session per name', async () => {
+        const site = await track(
+            startServer((req, res, url) => {
+                if (url.pathname === '/prefs') res.setHeader('set-cookie', ['foo=session; Path=/', 'keep=1; Path=/']);
+                res.end(req.headers.cookie ?? '');
+            }),
+        );
+        await crawler({
+            sessionPoolOptions: { maxPoolSize: 1 },
+            maxConcurrency: 1,
+            preNavigationHooks: [
+                ({ request }) => {
+                    if (!request.url.endsWith('/hooked')) return;
+                    request.headers.cookie = 'foo=override; baz=123';
+                    request.headers.Cookie = 'coo=kie';
+                },
+            ],
+        }).run([site.url('/prefs'), site.url('/hooked')]);
+        expect(site.hits.map((hit) => [hit.path, hit.headers.cookie])).toEqual([
+            ['/prefs', undefined],
+            ['/hooked', 'foo=override; keep=1; baz=123; coo=kie'],
+        ]);
+    });
+
+    it('sends the cookie and Cookie headers of a request made without a session, later casing winning per name', async () => {
+        const site = await track(startServer((req, res) => res.end(req.headers.cookie ?? '')));
+        await new HttpCrawler({
+            statusIntervalSecs: 0,
+            logLevel: 'off',
+            useSessionPool: false,
+            requestHandler: () => {},
+        }).run([{ url: site.url('/x'), headers: { cookie: 'a=1; b=2', Cookie: 'b=3; c=4' } }]);
+        expect(site.hits.map((hit) => hit.headers.cookie)).toEqual(['a=1; b=3; c=4']);
+    });
+
+    it('fails a request whose Cookie header has a malformed part with CookieHeaderError naming it: no request sent, no retry, no blame', async () => {
+        const site = await track(startServer((req, res) => res.end(req.headers.cookie ?? '')));
+        const failures: Error[] = [];
+        const c = crawler({
+            sessionPoolOptions: { maxPoolSize: 1 },
+            maxConcurrency: 1,
+            maxRequestRetries: 3,
+            failedRequestHandler: (_context, error) => {
+                failures.push(error);
+            },
+        });
+        const stats = await c.run([{ url: site.url('/bad'), headers: { Cookie: 'a=1; brokenfragment; b=2' } }, site.url('/fine')]);
+        expect(stats).toMatchObject({ requestsFinished: 1, requestsFailed: 1, requestsRetried: 0 });
+        expect(failures).toHaveLength(1);
+        expect(failures[0]).toBeInstanceOf(CookieHeaderError);
+        expect((failures[0] as CookieHeaderError).fragment).toBe('brokenfragment');
+        expect(failures[0]!.message).toContain('"brokenfragment"');
+        expect(site.hits.map((hit) => hit.path)).toEqual(['/fine']);
+        const [session] = c.sessionPool!.getSessions();
+        expect(session!.errorScore).toBe(0);
+        expect(c.sessionPool!.getStats().markedBad).toBe(0);
     });
 
     it("drops the user's Cookie, Authorization and Proxy-Authorization on a cross-origin redirect", async () => {

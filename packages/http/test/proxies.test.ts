@@ -47,6 +47,83 @@ describe('proxies', () => {
         expect(site.hits.every((hit) => hit.remoteAddress === '127.0.0.2' || hit.remoteAddress === '127.0.0.3')).toBe(true);
     });
 
+    it("names the request's session in proxyInfo.sessionId, as Crawlee does", async () => {
+        const site = await track(startVisitorSite());
+        const proxy = await track(startProxy('127.0.0.2'));
+        const seen: [string | undefined, string, string | undefined][] = [];
+        const crawler = new HttpCrawler({
+            statusIntervalSecs: 0,
+            logLevel: 'off',
+            sessionPoolOptions: { persist: false, maxPoolSize: 3 },
+            proxyConfiguration: { proxyUrls: [proxy.url] },
+            maxConcurrency: 3,
+            requestHandler: async ({ session, proxyInfo }) => {
+                seen.push([proxyInfo?.sessionId, session!.id, proxyInfo?.url]);
+            },
+        });
+        const stats = await crawler.run(Array.from({ length: 9 }, (_, i) => site.url(`/p${i}`)));
+        expect(stats.requestsFinished).toBe(9);
+        for (const [sessionId, id, url] of seen) {
+            expect(sessionId).toBe(id);
+            expect(url).toBe(proxy.url);
+        }
+        expect(new Set(seen.map(([sessionId]) => sessionId)).size).toBeGreaterThan(1);
+    });
+
+    describe.each([
+        ['markBad', { retries: 1, rotations: 0, retiredManually: 0, proxyErrors: 2, proxyBlocks: 0 }],
+        ['rotateSession', { retries: 0, rotations: 1, retiredManually: 2, proxyErrors: 0, proxyBlocks: 2 }],
+    ] as const)("onProxyError '%s' when the proxy refuses connections", (policy, expected) => {
+        it(policy === 'markBad' ? 'marks the session bad and spends a request retry' : 'retires the session and rotates the request, spending no retry', async () => {
+            const site = await track(startVisitorSite());
+            const dead = await startProxy('127.0.0.5');
+            await dead.close(); // its port now refuses connections
+            const failures: Error[] = [];
+            const crawler = new HttpCrawler({
+                statusIntervalSecs: 0,
+                logLevel: 'off',
+                onProxyError: policy,
+                maxRequestRetries: 1,
+                maxSessionRotations: 1,
+                sessionPoolOptions: { persist: false, maxPoolSize: 4, proxyBanThreshold: 10, logLevel: 'off' },
+                proxyConfiguration: { proxyUrls: [dead.url] },
+                requestHandler: () => {},
+                failedRequestHandler: (_context, error) => {
+                    failures.push(error);
+                },
+            });
+            const stats = await crawler.run([site.url('/p')]);
+            expect(stats).toMatchObject({ requestsFinished: 0, requestsFailed: 1, requestsRetried: expected.retries, sessionRotations: expected.rotations });
+            expect(stats.retiredByReason.manual ?? 0).toBe(expected.retiredManually);
+            const proxy = crawler.sessionPool!.getStats().proxies[0]!;
+            expect([proxy.errors, proxy.blocks]).toEqual([expected.proxyErrors, expected.proxyBlocks]);
+            expect(failures[0]!.message).toMatch(/ECONNREFUSED/);
+            expect(site.hits).toHaveLength(0);
+        });
+    });
+
+    it("onProxyError 'rotateSession' leaves a refused connection to the site itself (no proxy) to markBad", async () => {
+        const gone = await startVisitorSite();
+        const url = gone.url('/p');
+        await gone.close(); // its port now refuses connections
+        const crawler = new HttpCrawler({
+            statusIntervalSecs: 0,
+            logLevel: 'off',
+            onProxyError: 'rotateSession',
+            maxRequestRetries: 1,
+            sessionPoolOptions: { persist: false, maxPoolSize: 2, logLevel: 'off' },
+            requestHandler: () => {},
+            failedRequestHandler: () => {},
+        });
+        const stats = await crawler.run([url]);
+        expect(stats).toMatchObject({ requestsFailed: 1, requestsRetried: 1, sessionRotations: 0 });
+        expect(stats.retiredByReason.manual ?? 0).toBe(0);
+    });
+
+    it('rejects an unknown onProxyError', () => {
+        expect(() => new HttpCrawler({ requestHandler: () => {}, onProxyError: 'retire' as never })).toThrow(/Option "onProxyError" must be one of "markBad", "rotateSession", got "retire"/);
+    });
+
     it('benches a proxy whose IP the site bans, and sends later requests through the healthy one', async () => {
         // The site refuses everything that comes from 127.0.0.3.
         const site = await track(
