@@ -1,4 +1,5 @@
 import { Cookie, CookieJar, MemoryCookieStore, type ErrorCallback, type SerializedCookieJar, cookieCompare } from 'tough-cookie';
+import { InvalidOptionError } from './errors.js';
 
 /**
  * A cookie as sessionkit hands it out: Crawlee's format, the shape browsers (CDP, Puppeteer, Playwright) use,
@@ -208,8 +209,21 @@ export function createCookieJar(): CookieJar {
     return new CookieJar(new CachingCookieStore(), COOKIE_JAR_OPTIONS);
 }
 
+/**
+ * A jar from a saved state. Cookies whose expiry is not a valid time (written by an older version, or edited by
+ * hand) are dropped, so one bad cookie cannot make the whole state unloadable or crash its next save.
+ */
 export function deserializeCookieJar(serialized: SerializedCookieJar | string): CookieJar {
-    return CookieJar.deserializeSync(serialized, new CachingCookieStore());
+    const parsed = typeof serialized === 'string' ? (JSON.parse(serialized) as SerializedCookieJar) : serialized;
+    const cookies = Array.isArray(parsed.cookies) ? parsed.cookies.filter(hasValidExpiry) : parsed.cookies;
+    return CookieJar.deserializeSync(cookies === parsed.cookies ? parsed : { ...parsed, cookies }, new CachingCookieStore());
+}
+
+function hasValidExpiry(cookie: unknown): boolean {
+    const { expires } = (cookie ?? {}) as { expires?: unknown };
+    if (expires === undefined || expires === null || expires === 'Infinity') return true;
+    const ms = typeof expires === 'string' ? Date.parse(expires) : Number.NaN;
+    return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS;
 }
 
 /** The Cookie header for `url`: cached when the jar is one of ours, tough-cookie's own answer otherwise. */
@@ -280,13 +294,43 @@ export function toToughCookie(input: CookieInput): Cookie {
     return cookie;
 }
 
+/** Largest time a Date can hold (ECMAScript: ±8.64e15 ms); past it a Date is invalid and serializing it throws. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * An expiry a jar can keep and write back: a Date that is not valid (NaN, Infinity, 1e20 s, an unparsable string)
+ * would be stored, then make the jar's serialization throw and the session's state vanish. Throws for those, so
+ * the cookie is skipped and counted like a malformed Set-Cookie. Negative numbers mean a session cookie (CDP).
+ */
 function toExpiryDate(expires: CookieInput['expires']): Date | null {
     if (expires === undefined || expires === null) return null;
-    if (expires instanceof Date) return expires;
-    // Rounded to the millisecond: 1.8e9 + 0.123 s times 1000 is not always an integer, and Date truncates.
-    if (typeof expires === 'number') return expires < 0 ? null : new Date(Math.round(expires * 1000));
-    const ms = Date.parse(expires);
-    return Number.isFinite(ms) ? new Date(ms) : null;
+    let ms: number;
+    if (expires instanceof Date) ms = expires.getTime();
+    else if (typeof expires === 'number') {
+        if (Number.isFinite(expires) && expires < 0) return null;
+        // Rounded to the millisecond: 1.8e9 + 0.123 s times 1000 is not always an integer, and Date truncates.
+        ms = Math.round(expires * 1000);
+    } else if (typeof expires === 'string') ms = Date.parse(expires);
+    else ms = Number.NaN;
+    if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) throw new Error(`cookie expiry ${String(expires)} is not a valid time`);
+    return new Date(ms);
+}
+
+/** Shape errors are the caller's bug (thrown); what a site sends is data (skipped and counted by the caller). */
+export function checkCookieInput(option: string, input: unknown): asserts input is CookieInput {
+    if (input === null || typeof input !== 'object') throw new InvalidOptionError(option, input, 'must be a cookie object { name, value, domain?, path?, … }');
+    const cookie = input as Record<string, unknown>;
+    for (const field of ['name', 'value'] as const) {
+        if (typeof cookie[field] !== 'string') throw new InvalidOptionError(`${option}.${field}`, cookie[field], 'must be a string');
+    }
+    for (const field of ['domain', 'path', 'sameSite'] as const) {
+        if (cookie[field] !== undefined && cookie[field] !== null && typeof cookie[field] !== 'string') {
+            throw new InvalidOptionError(`${option}.${field}`, cookie[field], 'must be a string when given');
+        }
+    }
+    for (const field of ['secure', 'httpOnly', 'hostOnly'] as const) {
+        if (cookie[field] !== undefined && typeof cookie[field] !== 'boolean') throw new InvalidOptionError(`${option}.${field}`, cookie[field], 'must be a boolean when given');
+    }
 }
 
 function normalizeSameSite(value: string | undefined): SessionCookie['sameSite'] | undefined {

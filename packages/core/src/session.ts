@@ -8,6 +8,7 @@ import {
     cookieStringOf,
     setCookieUrlKey,
     createCookieJar,
+    checkCookieInput,
     deserializeCookieJar,
     readResponseUrl,
     readSetCookieHeaders,
@@ -496,6 +497,9 @@ export class Session {
      * Returns how many cookies were stored.
      */
     setCookiesFromResponse(response: ResponseLike, url?: string): number {
+        if (response === null || typeof response !== 'object') {
+            throw new InvalidOptionError('response', response, 'must be a response with headers (Node, got, fetch, puppeteer or { headers })');
+        }
         const headers = readSetCookieHeaders(response);
         if (headers.length === 0) return 0;
         const cookieUrl = url ?? readResponseUrl(response);
@@ -509,6 +513,8 @@ export class Session {
 
     /** Stores cookie objects for `url`. Invalid ones are skipped like malformed Set-Cookie headers. Returns how many were stored. */
     setCookies(cookies: readonly CookieInput[], url: string): number {
+        if (!Array.isArray(cookies)) throw new InvalidOptionError('cookies', cookies, 'must be an array of cookie objects { name, value, domain?, path?, … }');
+        cookies.forEach((input, index) => checkCookieInput(`cookies[${index}]`, input));
         let stored = 0;
         for (const input of cookies) {
             try {

@@ -168,7 +168,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
                         .catch((saveError: unknown) => saving.log.debug(`Saving cookies failed: ${toError(saveError).message}`));
                 }
                 if (!(error instanceof SessionBlockedError) && !(error instanceof RateLimitedError) && session.markCount === marksAtStart) {
-                    const blame = this.blameTargetFaults(request, blameFor(error, inHandler), inHandler);
+                    const blame = this.blameTargetFaults(request, error, blameFor(error, inHandler), inHandler);
                     if (blame !== 'none') session.markBad({ blameProxy: blame === 'sessionAndProxy' });
                 }
             }
@@ -192,12 +192,13 @@ export class SessionMiddleware<Context extends CrawlingContext> {
 
     /**
      * A URL that hangs, loops redirects or answers garbage fails whatever route it takes: the fault is the
-     * target's. Only a request's first failed navigation counts against its session and proxy; its later ones
-     * blame nobody, so a few bad URLs cannot bench healthy proxies or burn healthy sessions, while a dead proxy
+     * target's. Only a request's first failed navigation counts against its session and proxy (unless the proxy
+     * itself failed to connect); its later ones blame nobody, so a few bad URLs cannot bench healthy proxies or burn healthy sessions, while a dead proxy
      * still fails many different requests on their first attempts and is benched as before.
      */
-    private blameTargetFaults(request: Request, blame: Blame, inHandler: boolean): Blame {
-        if (inHandler || blame !== 'sessionAndProxy') return blame;
+    private blameTargetFaults(request: Request, error: Error, blame: Blame, inHandler: boolean): Blame {
+        // A proxy that refuses or drops the connection is the route's fault however often it happens.
+        if (inHandler || blame !== 'sessionAndProxy' || isProxyConnectionError(error)) return blame;
         if (this.failedNavigations.has(request)) return 'none';
         this.failedNavigations.add(request);
         return blame;

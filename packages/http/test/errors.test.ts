@@ -22,7 +22,7 @@ interface Failure {
     attempts: number;
 }
 
-function failingCrawler(requestHandler: ConstructorParameters<typeof HttpCrawler>[0]['requestHandler'] = () => {}) {
+function failingCrawler(requestHandler: NonNullable<ConstructorParameters<typeof HttpCrawler>[0]>['requestHandler'] = () => {}) {
     const failures: Failure[] = [];
     const handled: string[] = [];
     const crawler = new HttpCrawler({

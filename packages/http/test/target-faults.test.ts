@@ -45,7 +45,7 @@ describe('target-side faults', () => {
             statusIntervalSecs: 0,
             logLevel: 'off',
             maxConcurrency: 10,
-            navigationTimeoutSecs: 1,
+            navigationTimeoutSecs: 3,
             proxyConfiguration: { proxyUrls: [...farm.urls] },
             sessionPoolOptions: { persist: false, maxPoolSize: 30 },
             requestHandler: () => {},
