@@ -63,7 +63,7 @@ class SpyStore extends MemorySessionStore {
 }
 
 
-/** The folder's files except the lock an open pool holds on its state (file-store.test.ts covers the lock). */
+/** The folder's files except the lock an open pool holds on its state (state-file.faults.test.ts covers the lock). */
 const stateFiles = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((name) => !name.endsWith('.lock'));
 
 describe('FileSessionStore', () => {
