@@ -48,6 +48,14 @@ export const COOKIE_JAR_OPTIONS = { looseMode: true, rejectPublicSuffixes: true 
 /** Cached Cookie headers per store, at most; a crawl that visits ever new paths must not grow it without bound. */
 const MAX_CACHED_COOKIE_STRINGS = 32;
 
+/**
+ * What one session may hold, so that a hostile site cannot make a crawl keep (and send back, and persist)
+ * unbounded cookies: browsers keep about 180 per domain and 4 kB each. Past either bound the oldest cookies are
+ * evicted, as browsers do.
+ */
+export const MAX_COOKIES_PER_SESSION = 200;
+export const MAX_COOKIE_BYTES_PER_SESSION = 256 * 1024;
+
 /** Set-Cookie headers remembered per store (see refreshRepeatedSetCookie). */
 const MAX_REMEMBERED_SET_COOKIES = 64;
 
@@ -83,6 +91,11 @@ export class CachingCookieStore extends MemoryCookieStore {
      */
     private readonly stored = new Map<string, Map<string, StoredSetCookie>>();
     private storedCount = 0;
+    /** Cookies held and their name + value bytes, for the per-session bound. */
+    private cookieCount = 0;
+    private cookieBytes = 0;
+    /** Cookies evicted to stay within the bound, ever; the session reports increases to its pool. */
+    evictions = 0;
     /** The last URL parsed for tough-cookie: a session asks about the URL it just received cookies from. */
     private lastUrl = '';
     private lastParsedUrl: URL | undefined = undefined;
@@ -138,13 +151,24 @@ export class CachingCookieStore extends MemoryCookieStore {
     override putCookie(cookie: Cookie, callback?: ErrorCallback): unknown {
         this.changed();
         if (cookie.path !== '/') this.pathScoped = true;
-        return callback ? super.putCookie(cookie, callback) : super.putCookie(cookie);
+        const replaced = this.idx[cookie.domain!]?.[cookie.path!]?.[cookie.key];
+        if (replaced !== undefined) this.cookieBytes -= cookieSize(replaced);
+        else this.cookieCount += 1;
+        this.cookieBytes += cookieSize(cookie);
+        const result = callback ? super.putCookie(cookie, callback) : super.putCookie(cookie);
+        if (this.cookieCount > MAX_COOKIES_PER_SESSION || this.cookieBytes > MAX_COOKIE_BYTES_PER_SESSION) this.evictOldest(cookie);
+        return result;
     }
 
     override removeCookie(domain: string, path: string, key: string): Promise<void>;
     override removeCookie(domain: string, path: string, key: string, callback: ErrorCallback): void;
     override removeCookie(domain: string, path: string, key: string, callback?: ErrorCallback): unknown {
         this.changed();
+        const removed = this.idx[domain]?.[path]?.[key];
+        if (removed !== undefined) {
+            this.cookieCount -= 1;
+            this.cookieBytes -= cookieSize(removed);
+        }
         return callback ? super.removeCookie(domain, path, key, callback) : super.removeCookie(domain, path, key);
     }
 
@@ -152,14 +176,52 @@ export class CachingCookieStore extends MemoryCookieStore {
     override removeCookies(domain: string, path: string, callback: ErrorCallback): void;
     override removeCookies(domain: string, path: string, callback?: ErrorCallback): unknown {
         this.changed();
-        return callback ? super.removeCookies(domain, path, callback) : super.removeCookies(domain, path);
+        const result = callback ? super.removeCookies(domain, path, callback) : super.removeCookies(domain, path);
+        this.recount();
+        return result;
     }
 
     override removeAllCookies(): Promise<void>;
     override removeAllCookies(callback: ErrorCallback): void;
     override removeAllCookies(callback?: ErrorCallback): unknown {
         this.changed();
-        return callback ? super.removeAllCookies(callback) : super.removeAllCookies();
+        const result = callback ? super.removeAllCookies(callback) : super.removeAllCookies();
+        this.recount();
+        return result;
+    }
+
+    /** Drops the oldest cookies (by creation) until the store is within its bound again; O(n), and only then. */
+    private evictOldest(keep: Cookie): void {
+        while (this.cookieCount > MAX_COOKIES_PER_SESSION || this.cookieBytes > MAX_COOKIE_BYTES_PER_SESSION) {
+            let oldest: Cookie | undefined;
+            for (const paths of Object.values(this.idx)) {
+                for (const keys of Object.values(paths ?? {})) {
+                    for (const candidate of Object.values(keys ?? {})) {
+                        if (candidate === keep || candidate === undefined) continue;
+                        if (oldest === undefined || createdAt(candidate) < createdAt(oldest)) oldest = candidate;
+                    }
+                }
+            }
+            // A single cookie larger than the whole bound: it goes itself.
+            const victim = oldest ?? keep;
+            this.removeCookie(victim.domain!, victim.path!, victim.key);
+            this.evictions += 1;
+            if (victim === keep) return;
+        }
+    }
+
+    private recount(): void {
+        this.cookieCount = 0;
+        this.cookieBytes = 0;
+        for (const paths of Object.values(this.idx)) {
+            for (const keys of Object.values(paths ?? {})) {
+                for (const cookie of Object.values(keys ?? {})) {
+                    if (cookie === undefined) continue;
+                    this.cookieCount += 1;
+                    this.cookieBytes += cookieSize(cookie);
+                }
+            }
+        }
     }
 
     /** `jar.getCookieStringSync(url)` for the jar built on this store, from the cache when nothing changed. */
@@ -187,6 +249,14 @@ export class CachingCookieStore extends MemoryCookieStore {
     private changed(): void {
         if (this.cache.size > 0) this.cache.clear();
     }
+}
+
+function createdAt(cookie: Cookie): number {
+    return cookie.creation instanceof Date ? cookie.creation.getTime() : 0;
+}
+
+function cookieSize(cookie: Cookie): number {
+    return cookie.key.length + String(cookie.value).length;
 }
 
 /** What of the URL a Set-Cookie was received from decides the cookie it makes (CachingCookieStore.refreshRepeatedSetCookie). */

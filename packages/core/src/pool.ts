@@ -141,6 +141,8 @@ export interface SessionPoolStats {
     markedBad: number;
     rateLimited: number;
     malformedCookies: number;
+    /** Cookies pushed out of sessions by the per-session bound (a site setting ever more cookies). */
+    cookiesEvicted: number;
     proxiesBenched: number;
     /** Uses after which sessions are retired because blocks showed the site's budget (learnUsageLimit); undefined until learned. */
     learnedUsageLimit: number | undefined;
@@ -268,6 +270,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         markedBad: 0,
         rateLimited: 0,
         malformedCookies: 0,
+        cookiesEvicted: 0,
         proxiesBenched: 0,
     };
     protected readonly retiredByReason = Object.fromEntries(RETIRE_REASONS.map((reason) => [reason, 0])) as Record<RetireReason, number>;
@@ -1031,6 +1034,11 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         });
     }
 
+    /** @internal */
+    onCookiesEvicted(_session: Session, count: number): void {
+        this.counters.cookiesEvicted += count;
+    }
+
     private onProxyTransition(entry: ProxyEntry, from: ProxyHealthState, to: ProxyHealthState): void {
         this.dirty = true;
         if (to !== 'benched') this.mintRetryAt = 0;
@@ -1070,6 +1078,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
             markedBad: this.counters.markedBad,
             rateLimited: this.counters.rateLimited,
             malformedCookies: this.counters.malformedCookies,
+            cookiesEvicted: this.counters.cookiesEvicted,
             proxiesBenched: this.counters.proxiesBenched,
             learnedUsageLimit: this.usageLimit?.limit,
             proxies,

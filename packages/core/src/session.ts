@@ -152,6 +152,8 @@ export interface SessionOwner {
     onSessionCoolDown(session: Session, retryAfterMs: number | undefined, statusCode: number | undefined): void;
     onSessionChanged(session: Session): void;
     onCookieRejected(session: Session, raw: string, url: string, error: unknown): void;
+    /** Storing cookies pushed `count` old ones out (the per-session bound, MAX_COOKIES_PER_SESSION / _BYTES_). */
+    onCookiesEvicted?(session: Session, count: number): void;
 }
 
 function isSessionOwner(value: unknown): value is SessionOwner {
@@ -458,6 +460,24 @@ export class Session {
      * (counted by the pool, logged at debug) and never throws. Returns whether it was stored.
      */
     setCookie(rawSetCookie: string, url: string): boolean {
+        const evictionsBefore = this.cookieEvictions();
+        const stored = this.storeSetCookie(rawSetCookie, url);
+        this.reportEvictions(evictionsBefore);
+        return stored;
+    }
+
+    /** Cookies the bound evicted from this session's jar so far (for the pool's stats). */
+    private cookieEvictions(): number {
+        const store = this._jar?.store;
+        return store instanceof CachingCookieStore ? store.evictions : 0;
+    }
+
+    private reportEvictions(before: number): void {
+        const evicted = this.cookieEvictions() - before;
+        if (evicted > 0) this._owner?.onCookiesEvicted?.(this, evicted);
+    }
+
+    private storeSetCookie(rawSetCookie: string, url: string): boolean {
         const { store } = this.cookieJar;
         const urlKey = store instanceof CachingCookieStore && typeof rawSetCookie === 'string' && typeof url === 'string' ? setCookieUrlKey(url) : undefined;
         if (urlKey !== undefined && (store as CachingCookieStore).refreshRepeatedSetCookie(rawSetCookie, urlKey, Date.now())) {
@@ -515,6 +535,7 @@ export class Session {
     setCookies(cookies: readonly CookieInput[], url: string): number {
         if (!Array.isArray(cookies)) throw new InvalidOptionError('cookies', cookies, 'must be an array of cookie objects { name, value, domain?, path?, … }');
         cookies.forEach((input, index) => checkCookieInput(`cookies[${index}]`, input));
+        const evictionsBefore = this.cookieEvictions();
         let stored = 0;
         for (const input of cookies) {
             try {
@@ -525,6 +546,7 @@ export class Session {
             }
         }
         if (stored > 0) this._owner?.onSessionChanged(this);
+        this.reportEvictions(evictionsBefore);
         return stored;
     }
 

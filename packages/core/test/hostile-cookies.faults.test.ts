@@ -2,7 +2,7 @@
 // gets wrong is a named InvalidOptionError.
 import { describe, expect, it } from '@jest/globals';
 
-import { InvalidOptionError, MemorySessionStore, Session, SessionPool } from '../src/index.js';
+import { InvalidOptionError, MAX_COOKIES_PER_SESSION, MAX_COOKIE_BYTES_PER_SESSION, MemorySessionStore, Session, SessionPool } from '../src/index.js';
 import { quietLog } from './helpers.js';
 
 const url = 'https://shop.example.com/';
@@ -63,5 +63,32 @@ describe('cookie input a caller got wrong', () => {
     ])('%s throws InvalidOptionError naming it', (_, call, message) => {
         expect(call).toThrow(InvalidOptionError);
         expect(call).toThrow(message);
+    });
+});
+
+describe('a site setting ever more cookies', () => {
+    it('cannot make a session hold more than the per-session bound: the oldest go, counted in stats', async () => {
+        const pool = await SessionPool.open({ persist: false, log: quietLog() });
+        const lease = await pool.acquire();
+        const { session } = lease;
+        for (let i = 0; i < MAX_COOKIES_PER_SESSION + 100; i++) session.setCookie(`c${i}=${i}`, url);
+        const names = session.getCookies(url).map((cookie) => cookie.name);
+        expect(names).toHaveLength(MAX_COOKIES_PER_SESSION);
+        expect(names).not.toContain('c0');
+        expect(names).toContain(`c${MAX_COOKIES_PER_SESSION + 99}`);
+        expect(pool.getStats().cookiesEvicted).toBe(100);
+        lease.release();
+        await pool.teardown();
+    });
+
+    it('bounds their bytes too, and a replaced cookie counts once', () => {
+        const session = new Session();
+        const big = 'x'.repeat(4000);
+        for (let i = 0; i < 100; i++) session.setCookie(`big${i}=${big}`, url);
+        for (let i = 0; i < 50; i++) session.setCookie(`big99=${big}${i}`, url); // the same cookie, replaced
+        const bytes = session.getCookies(url).reduce((sum, cookie) => sum + cookie.name.length + cookie.value.length, 0);
+        expect(bytes).toBeLessThanOrEqual(MAX_COOKIE_BYTES_PER_SESSION);
+        expect(bytes).toBeGreaterThan(MAX_COOKIE_BYTES_PER_SESSION - 8000);
+        expect(session.getCookies(url).map((cookie) => cookie.name)).toContain('big99');
     });
 });
