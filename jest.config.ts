@@ -18,6 +18,7 @@ const config: Config = {
     },
     moduleNameMapper: {
         '^@sessionkit/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+        '^@sessionkit/([a-z-]+)/spi$': '<rootDir>/packages/$1/src/spi.ts',
         '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     setupFiles: ['<rootDir>/test/jest-setup.ts'],

@@ -166,6 +166,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
             requestHandlerTimeoutMs: (options.requestHandlerTimeoutSecs ?? 60) * 1000,
             additionalHttpErrorStatusCodes: options.additionalHttpErrorStatusCodes ?? [],
             ignoreHttpErrorStatusCodes: options.ignoreHttpErrorStatusCodes ?? [],
+            persistCookiesPerSession: options.persistCookiesPerSession ?? true,
             createContext: (request, lease, attempt) => this.createContext(request, lease, attempt),
             onNavigation: (statusCode, verdict) => this.stats.recordNavigation(statusCode, verdict),
         });

@@ -1,7 +1,7 @@
 import type { Session, SessionLease, SessionPool } from '@sessionkit/core';
-import { HttpStatusError, RateLimitedError, RequestTimeoutError, SessionBlockedError, blameFor } from './errors.js';
+import { type Blame, HttpStatusError, RateLimitedError, RequestTimeoutError, SessionBlockedError, blameFor } from './errors.js';
 import type { Request } from './request.js';
-import type { CrawlerAdapter, CrawlingContext, NavigationHook, RequestHandler } from './types.js';
+import type { AttemptStage, CrawlerAdapter, CrawlingContext, NavigationHook, RequestHandler } from './types.js';
 
 /** How one attempt ended, for the crawler to decide what happens to the request. */
 export type AttemptOutcome = (
@@ -28,6 +28,8 @@ export interface SessionMiddlewareOptions<Context extends CrawlingContext> {
     additionalHttpErrorStatusCodes: readonly number[];
     /** Status codes that never count as errors or blocks (content, e.g. a 403 page you want). */
     ignoreHttpErrorStatusCodes: readonly number[];
+    /** false: `adapter.saveCookies` is not called (the adapter reads `context.crawler.persistCookiesPerSession` for the rest). */
+    persistCookiesPerSession: boolean;
     /** Builds the context for a request and its lease (the crawler's and the adapter's fields). */
     createContext(request: Request, lease: SessionLease | undefined, attempt: AttemptScope): Promise<Context> | Context;
     /** Called with every navigation status code (for stats). */
@@ -38,7 +40,7 @@ export interface SessionMiddlewareOptions<Context extends CrawlingContext> {
  * The session lifecycle, one request attempt at a time. Every crawler type runs through it:
  *
  *  1. acquire   lease a session from the pool (pinned when `request.sessionId` is set)
- *  2. context   build the handler context (crawler + adapter fields)
+ *  2. context   build the handler context (crawler + adapter fields), then adapter.prepare
  *  3. apply     adapter.applySession: cookies, headers, proxy onto the request
  *  4. navigate  pre-navigation hooks → adapter.navigate → post-navigation hooks
  *  5. judge     status code: blocked → retire + rotate; rate limit → cool down + retry later;
@@ -100,7 +102,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
         let session: Session | undefined;
         let marksAtStart = 0;
         let cooldownAtStart = 0;
-        let inHandler = false;
+        let stage: AttemptStage = 'prepare';
         const attempt = new AttemptScope();
         try {
             // 1. acquire
@@ -112,9 +114,12 @@ export class SessionMiddleware<Context extends CrawlingContext> {
             }
             // 2. context
             context = await this.options.createContext(request, lease, attempt);
+            if (adapter?.prepare) await adapter.prepare(context);
             // 3. apply
+            stage = 'apply';
             if (session && adapter?.applySession) await adapter.applySession(context);
             // 4. navigate
+            stage = 'navigate';
             if (adapter) {
                 for (const hook of this.options.preNavigationHooks) await hook(context);
                 context.navigation = await adapter.navigate(context);
@@ -124,9 +129,9 @@ export class SessionMiddleware<Context extends CrawlingContext> {
                 this.judgeNavigation(context, session);
             }
             // 6. handle
-            inHandler = true;
+            stage = 'handler';
             await this.runHandler(context, attempt);
-            inHandler = false;
+            stage = 'save';
             // 7. mark
             if (session) {
                 // Only an explicit retire() (a block) rotates the request. A session that merely ran out of uses or
@@ -143,7 +148,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
                 if (session.markCount === marksAtStart) session.markGood();
             }
             // 8. save
-            if (session && !session.retired && adapter?.saveCookies) await adapter.saveCookies(context);
+            if (session && !session.retired && adapter?.saveCookies && this.options.persistCookiesPerSession) await adapter.saveCookies(context);
             return { kind: 'success', session };
         } catch (caught) {
             const error = toError(caught);
@@ -151,14 +156,14 @@ export class SessionMiddleware<Context extends CrawlingContext> {
             // error of this request (spend a retry), not a block (rotate for free).
             const blocked = error instanceof SessionBlockedError || (session !== undefined && isRetiredAsBlocked(session));
             if (session && !session.retired) {
-                if (context && adapter?.saveCookies) {
+                if (context && adapter?.saveCookies && this.options.persistCookiesPerSession) {
                     const saving = context;
                     await Promise.resolve()
                         .then(() => adapter.saveCookies!(saving))
                         .catch((saveError: unknown) => saving.log.debug(`Saving cookies failed: ${toError(saveError).message}`));
                 }
                 if (!(error instanceof SessionBlockedError) && !(error instanceof RateLimitedError) && session.markCount === marksAtStart) {
-                    const blame = blameFor(error, inHandler);
+                    const blame = await this.blame(error, context, stage);
                     if (blame !== 'none') session.markBad({ blameProxy: blame === 'sessionAndProxy' });
                 }
             }
@@ -178,6 +183,20 @@ export class SessionMiddleware<Context extends CrawlingContext> {
             attempt.end();
             lease?.release();
         }
+    }
+
+    /** The adapter's verdict when it has one, else the default rules (handler errors blame the session only). */
+    private async blame(error: Error, context: Context | undefined, stage: AttemptStage): Promise<Blame> {
+        const { adapter } = this.options;
+        if (context && adapter?.classifyError) {
+            try {
+                const verdict = await adapter.classifyError(error, context, stage);
+                if (verdict !== undefined) return verdict;
+            } catch (classifyError) {
+                context.log.debug(`classifyError failed: ${toError(classifyError).message}`);
+            }
+        }
+        return blameFor(error, stage === 'handler');
     }
 
     private judgeNavigation(context: Context, session: Session | undefined): void {

@@ -19,3 +19,4 @@ export type {
     ProxyFarmCredentials,
     ProxyFarmOptions,
 } from './proxy-farm.js';
+export { mulberry32 } from './prng.js';
