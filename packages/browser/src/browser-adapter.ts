@@ -90,7 +90,7 @@ interface Attempt<B, C, P> {
     readonly generation: Generation<B, C, P>;
     /** Context key: the session id, or a one-off key without sessions. */
     readonly key: string;
-    /** Without a session every attempt gets a fresh context, closed with the page. */
+    /** Without a session (or without persistCookiesPerSession) every attempt gets a fresh context, closed with the page. */
     readonly ephemeral: boolean;
     readonly use: BrowserContextUse<C>;
     readonly context: C;
@@ -188,8 +188,10 @@ export class BrowserAdapter<B, C, P, R> implements CrawlerAdapter<BrowserCrawlin
         if (this.#attempts.has(context)) return;
         const generation = await this.#currentGeneration();
         const { session } = context;
-        const ephemeral = session === undefined;
-        const key = session ? session.id : `request-${(this.#ephemeralSeq += 1)}`;
+        // Without a session, or when the session keeps no cookies, every attempt starts from an empty context
+        // (with the session's proxy): a context kept per session would carry cookies from one request to the next.
+        const ephemeral = session === undefined || !this.#settings.persistCookiesPerSession;
+        const key = ephemeral ? `request-${(this.#ephemeralSeq += 1)}` : session.id;
         const use = generation.pool.use(key, context.proxyInfo?.url);
         let browserContext: C;
         let page: P;

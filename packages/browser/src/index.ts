@@ -10,3 +10,4 @@ export * from './browser-adapter.js';
 export * from './browser-crawler.js';
 export { withTimeout } from './timeout.js';
 export type { BrowserDriver, BrowserContextOptions, DriverNavigation } from './spi.js';
+export * from './options.js';

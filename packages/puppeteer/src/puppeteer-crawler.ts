@@ -1,5 +1,11 @@
-import { InvalidOptionError, checkBoolean, checkKnownKeys, checkObject, checkString } from '@sessionkit/core';
-import { BrowserCrawler, type BrowserAdapterStats, type BrowserCrawlerOptions, type BrowserCrawlingContext, resolveChromiumExecutable } from '@sessionkit/browser';
+import {
+    BrowserCrawler,
+    type BrowserAdapterStats,
+    type BrowserCrawlerOptions,
+    type BrowserCrawlingContext,
+    resolveChromiumExecutable,
+    validateBrowserCrawlerOptions,
+} from '@sessionkit/browser';
 import type { Browser, BrowserContext, HTTPResponse, LaunchOptions, Page } from 'puppeteer-core';
 
 import { type PuppeteerGotoOptions, puppeteerDriver } from './driver.js';
@@ -29,8 +35,6 @@ export interface PuppeteerCrawlerOptions extends BrowserCrawlerOptions<Puppeteer
 
 export const PUPPETEER_CRAWLER_OPTION_KEYS = ['launchOptions', 'navigationTimeoutSecs', 'gotoOptions', 'maxOpenContexts', 'browser'] as const;
 
-const GOTO_OPTION_KEYS: ReadonlySet<string> = new Set(['waitUntil', 'referer', 'referrerPolicy']);
-const LIFECYCLE_EVENTS: readonly string[] = ['load', 'domcontentloaded', 'networkidle0', 'networkidle2'];
 
 /**
  * Crawls with headless Chromium (puppeteer-core) and sessions: each session gets its own incognito
@@ -50,42 +54,12 @@ export class PuppeteerCrawler extends BrowserCrawler<Browser, BrowserContext, Pa
     }
 }
 
-// ---------------------------------------------------------------------- options
-
 function validatePuppeteerOptions(options: PuppeteerCrawlerOptions): void {
-    checkObject('(crawler options)', options);
-    checkObject('launchOptions', options.launchOptions);
-    const launch = options.launchOptions as Record<string, unknown> | undefined;
-    if (launch) {
-        checkString('launchOptions.executablePath', launch.executablePath);
-        if (launch.headless !== undefined && launch.headless !== 'shell') checkBoolean('launchOptions.headless', launch.headless);
-        const args = launch.args;
-        if (args !== undefined && (!Array.isArray(args) || args.some((arg) => typeof arg !== 'string'))) {
-            throw new InvalidOptionError('launchOptions.args', args, 'must be an array of Chromium flags (strings such as "--lang=de")');
-        }
-    }
-    checkObject('gotoOptions', options.gotoOptions);
-    const goto = options.gotoOptions as Record<string, unknown> | undefined;
-    if (goto) {
-        if (goto.timeout !== undefined) {
-            throw new InvalidOptionError('gotoOptions.timeout', goto.timeout, 'is not supported (use navigationTimeoutSecs)');
-        }
-        checkKnownKeys('gotoOptions', goto, GOTO_OPTION_KEYS);
-        const waitUntil = goto.waitUntil;
-        const events = Array.isArray(waitUntil) ? waitUntil : [waitUntil];
-        if (waitUntil !== undefined && (events.length === 0 || events.some((event) => typeof event !== 'string' || !LIFECYCLE_EVENTS.includes(event)))) {
-            throw new InvalidOptionError('gotoOptions.waitUntil', waitUntil, `must be one of ${LIFECYCLE_EVENTS.join(', ')} (or an array of them)`);
-        }
-        checkString('gotoOptions.referer', goto.referer);
-        checkString('gotoOptions.referrerPolicy', goto.referrerPolicy);
-    }
-    if (options.browser !== undefined) {
-        const browser = options.browser as Partial<Browser> | null;
-        if (!browser || typeof browser !== 'object' || typeof browser.createBrowserContext !== 'function' || typeof browser.close !== 'function') {
-            throw new InvalidOptionError('browser', options.browser, 'must be a puppeteer-core Browser (from puppeteer.launch(), puppeteer.connect() or launchBrowser())');
-        }
-        if (options.launchOptions !== undefined) {
-            throw new InvalidOptionError('launchOptions', options.launchOptions, 'has no effect with an existing browser (give either browser or launchOptions)');
-        }
-    }
+    validateBrowserCrawlerOptions(options, {
+        lifecycleEvents: ['load', 'domcontentloaded', 'networkidle0', 'networkidle2'],
+        waitUntilArray: true,
+        gotoKeys: new Set(['waitUntil', 'referer', 'referrerPolicy']),
+        browserMethods: ['createBrowserContext', 'close'],
+        browserHint: 'a puppeteer-core Browser (from puppeteer.launch(), puppeteer.connect() or launchBrowser())',
+    });
 }
