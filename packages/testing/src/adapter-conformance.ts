@@ -9,7 +9,7 @@ import { type ProxyFarm, startProxyFarm } from './proxy-farm.js';
 
 /** The options every crawler under test must accept (a subset of BasicCrawlerOptions). */
 export interface ConformanceCrawlerOptions {
-    requestHandler(context: CrawlingContext): unknown;
+    requestHandler(context: CrawlingContext): void | Promise<void>;
     maxConcurrency: number;
     maxRequestRetries?: number;
     persistCookiesPerSession?: boolean;
