@@ -1,4 +1,4 @@
-import { testCrawlerAdapter } from '@sessionkit/testing';
+import { testCrawlerAdapter } from '@sessionkit/testing/conformance';
 
 import { FetchCrawler } from '../fetch-crawler.js';
 

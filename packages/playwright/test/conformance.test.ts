@@ -1,5 +1,5 @@
 import { PlaywrightCrawler, type PlaywrightCrawlingContext } from '@sessionkit/playwright';
-import { testCrawlerAdapter } from '@sessionkit/testing';
+import { testCrawlerAdapter } from '@sessionkit/testing/conformance';
 
 testCrawlerAdapter({
     name: 'PlaywrightCrawler',

@@ -1,5 +1,5 @@
 import { PuppeteerCrawler, type PuppeteerCrawlingContext } from '@sessionkit/puppeteer';
-import { testCrawlerAdapter } from '@sessionkit/testing';
+import { testCrawlerAdapter } from '@sessionkit/testing/conformance';
 
 testCrawlerAdapter({
     name: 'PuppeteerCrawler',

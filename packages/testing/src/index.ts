@@ -20,4 +20,3 @@ export type {
     ProxyFarmOptions,
 } from './proxy-farm.js';
 export { mulberry32 } from './prng.js';
-export { testCrawlerAdapter, type CrawlerAdapterSuite, type ConformanceCrawlerOptions, type CrawlerUnderTest } from './adapter-conformance.js';
