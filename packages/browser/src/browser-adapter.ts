@@ -22,7 +22,10 @@ import { withTimeout } from './timeout.js';
 
 /** What a browser crawler's handler (and its navigation hooks) receives. */
 export interface BrowserCrawlingContext<C, P, R> extends CrawlingContext {
-    /** The page of this attempt, in the session's own context. Open before the navigation hooks run; closed after the attempt. */
+    /**
+     * The page of this attempt, in the session's own context. Open before the navigation hooks run. After the
+     * attempt it is closed, or kept for the session's next request (`reusePages`): do not keep it yourself.
+     */
     page: P;
     /** The session's browser context (its cookies, storage, cache and proxy). */
     browserContext: C;
@@ -40,6 +43,8 @@ export interface BrowserAdapterStats {
     browserDisconnects: number;
     pagesOpened: number;
     pagesClosed: number;
+    /** Attempts that got their session's page from its previous request instead of a new one (`reusePages`). */
+    pagesReused: number;
     /** Pages open right now (at most one per running request). */
     openPages: number;
     /** Contexts open right now in the current browser. */
@@ -72,6 +77,8 @@ export interface BrowserAdapterSettings<B> {
     navigationTimeoutMs: number;
     maxOpenContexts: number;
     persistCookiesPerSession: boolean;
+    /** Keep a session's page for its next request (see BrowserCrawlerOptions.reusePages). */
+    reusePages: boolean;
     /** Checks that a browser can be launched (throws ChromiumNotFoundError…), before the first request. */
     preflight?(): void;
 }
@@ -95,7 +102,12 @@ interface Attempt<B, C, P> {
     readonly use: BrowserContextUse<C>;
     readonly context: C;
     readonly page: P;
+    /** A plain GET that loaded: the page carries nothing of this request and may serve the session's next one. */
+    reusable: boolean;
 }
+
+/** A kept page is recycled after this many requests, so what handlers leave on it (listeners) cannot pile up. */
+const MAX_PAGE_REUSES = 50;
 
 type PoolCounters = Pick<BrowserContextPoolStats, 'contextsCreated' | 'contextsClosed' | 'contextsEvicted'>;
 
@@ -126,6 +138,10 @@ export class BrowserAdapter<B, C, P, R> implements CrawlerAdapter<BrowserCrawlin
     readonly #attempts = new WeakMap<CrawlingContext, Attempt<B, C, P>>();
     /** Per browser context: what it holds of its session's cookies. A new context starts empty. */
     readonly #trackers = new WeakMap<object, CookieSyncTracker>();
+    /** Per browser context: the page its session's last request left open for the next one. */
+    readonly #keptPages = new WeakMap<object, P>();
+    /** Requests each page served. */
+    readonly #pageUses = new WeakMap<object, number>();
     readonly #drainingPools = new Set<BrowserContextPool<B, C, P>>();
     readonly #pastPools: PoolCounters = { contextsCreated: 0, contextsClosed: 0, contextsEvicted: 0 };
     readonly #counters = {
@@ -133,6 +149,7 @@ export class BrowserAdapter<B, C, P, R> implements CrawlerAdapter<BrowserCrawlin
         browserDisconnects: 0,
         pagesOpened: 0,
         pagesClosed: 0,
+        pagesReused: 0,
         retiredSessionContextsClosed: 0,
         cookiesPushed: 0,
         cookiesSaved: 0,
@@ -197,6 +214,15 @@ export class BrowserAdapter<B, C, P, R> implements CrawlerAdapter<BrowserCrawlin
         let page: P;
         try {
             browserContext = await use.context;
+            const kept = this.#keptPages.get(browserContext as object);
+            if (kept !== undefined) {
+                this.#keptPages.delete(browserContext as object);
+                if (!this.driver.isPageClosed(kept)) {
+                    this.#counters.pagesReused += 1;
+                    this.#adoptPage(context, { generation, key, ephemeral, use, context: browserContext, page: kept, reusable: false });
+                    return;
+                }
+            }
             const opening = this.driver.newPage(browserContext);
             page = await withTimeout(opening, this.#settings.navigationTimeoutMs, () => {
                 opening.then((late) => this.driver.closePage(late)).catch(() => undefined);
@@ -210,10 +236,16 @@ export class BrowserAdapter<B, C, P, R> implements CrawlerAdapter<BrowserCrawlin
             throw await this.#explain(error, generation, `opening a page for ${context.request.url}`);
         }
         this.#counters.pagesOpened += 1;
+        this.#adoptPage(context, { generation, key, ephemeral, use, context: browserContext, page, reusable: false });
+    }
+
+    #adoptPage(context: BrowserCrawlingContext<C, P, R>, attempt: Attempt<B, C, P>): void {
+        const { page } = attempt;
         this.#openPages += 1;
-        this.#attempts.set(context, { generation, key, ephemeral, use, context: browserContext, page });
+        this.#pageUses.set(page as object, (this.#pageUses.get(page as object) ?? 0) + 1);
+        this.#attempts.set(context, attempt);
         context.page = page;
-        context.browserContext = browserContext;
+        context.browserContext = attempt.context;
         context.enqueueLinks = async (options = {}) => {
             const hrefs = await this.driver.linkHrefs(page, linkSelector(options));
             return context.addRequests(linkRequests(hrefs, context.navigation?.url ?? context.request.url, options));
@@ -246,6 +278,7 @@ export class BrowserAdapter<B, C, P, R> implements CrawlerAdapter<BrowserCrawlin
         try {
             const { response, navigation } = await this.driver.navigate(attempt.page, request, { timeoutMs: this.#settings.navigationTimeoutMs });
             context.response = response;
+            attempt.reusable = request.method === 'GET' && request.payload === undefined && Object.keys(request.headers).length === 0;
             return navigation;
         } catch (error) {
             const explained = await this.#explain(error, attempt.generation, `loading ${request.url}`);
@@ -295,15 +328,29 @@ export class BrowserAdapter<B, C, P, R> implements CrawlerAdapter<BrowserCrawlin
         if (!attempt) return;
         this.#attempts.delete(context);
         const { page, generation } = attempt;
-        try {
-            if (!this.driver.isPageClosed(page) && this.driver.isConnected(generation.browser)) {
-                await withTimeout(this.driver.closePage(page), CLOSE_TIMEOUT_MS, () => new Error('closing the page timed out'));
-            }
-        } catch (error) {
-            this.log?.debug(`Closing the page of ${context.request.url} failed: ${(error as Error).message}`);
-        }
-        this.#counters.pagesClosed += 1;
         this.#openPages -= 1;
+        const keep =
+            this.#settings.reusePages &&
+            attempt.reusable &&
+            !attempt.ephemeral &&
+            !this.#keptPages.has(attempt.context as object) &&
+            (this.#pageUses.get(page as object) ?? 0) < MAX_PAGE_REUSES &&
+            !this.driver.isPageClosed(page) &&
+            this.driver.isConnected(generation.browser) &&
+            !this.driver.isContextClosed(attempt.context);
+        if (keep) {
+            // Closed with its context (eviction, retirement, crash) if no request of the session comes first.
+            this.#keptPages.set(attempt.context as object, page);
+        } else {
+            try {
+                if (!this.driver.isPageClosed(page) && this.driver.isConnected(generation.browser)) {
+                    await withTimeout(this.driver.closePage(page), CLOSE_TIMEOUT_MS, () => new Error('closing the page timed out'));
+                }
+            } catch (error) {
+                this.log?.debug(`Closing the page of ${context.request.url} failed: ${(error as Error).message}`);
+            }
+            this.#counters.pagesClosed += 1;
+        }
         await attempt.use.release();
         if (attempt.ephemeral) await generation.pool.closeContext(attempt.key).catch(() => false);
     }
@@ -402,6 +449,8 @@ export class BrowserAdapter<B, C, P, R> implements CrawlerAdapter<BrowserCrawlin
     #adopt(browser: B, owned: boolean): Generation<B, C, P> {
         const pool = new BrowserContextPool<B, C, P>(this.driver as BrowserDriver<B, C, P, unknown>, browser, {
             maxOpenContexts: this.#settings.maxOpenContexts,
+            // Attempts hold uses; a context with only a kept page is idle and may be evicted (its page with it).
+            busyWithOpenPages: false,
             name: `${this.name} context pool`,
         });
         const generation: Generation<B, C, P> = {

@@ -1,4 +1,4 @@
-import { checkNumber } from '@sessionkit/core';
+import { checkBoolean, checkNumber } from '@sessionkit/core';
 import { BasicCrawler, type BasicCrawlerOptions, type CrawlerAdapter, type CrawlerRunStatistics, type CrawlingContext, type RequestLike } from '@sessionkit/crawler';
 
 import { BrowserAdapter, type BrowserAdapterStats, type BrowserCrawlingContext } from './browser-adapter.js';
@@ -11,10 +11,17 @@ export interface BrowserCrawlerOptions<Context extends CrawlingContext, B> exten
     maxOpenContexts?: number;
     /** A browser to use instead of launching one. It is not closed when the crawl ends, nor relaunched if it dies. */
     browser?: B;
+    /**
+     * Keep a session's page open for its next request instead of opening a new one each time (opening a page
+     * starts a renderer process: most of a small page's cost). Only a page that loaded a plain GET is kept;
+     * it is recycled after 50 requests and closed with its context. What a hook or handler leaves on the page
+     * (listeners, viewport) stays for the session's next request. Default true.
+     */
+    reusePages?: boolean;
 }
 
 /** Option keys every browser crawler adds to BasicCrawler's. */
-export const BROWSER_CRAWLER_OPTION_KEYS = ['navigationTimeoutSecs', 'maxOpenContexts', 'browser'] as const;
+export const BROWSER_CRAWLER_OPTION_KEYS = ['navigationTimeoutSecs', 'maxOpenContexts', 'browser', 'reusePages'] as const;
 
 /** How a browser crawler class plugs a driver in. */
 export interface BrowserCrawlerSetup<B, C, P, R> {
@@ -39,12 +46,14 @@ export class BrowserCrawler<B, C, P, R, Context extends BrowserCrawlingContext<C
     constructor(options: BrowserCrawlerOptions<Context, B>, setup: BrowserCrawlerSetup<B, C, P, R>) {
         checkNumber('navigationTimeoutSecs', options.navigationTimeoutSecs, { min: 0, exclusiveMin: true });
         checkNumber('maxOpenContexts', options.maxOpenContexts, { min: 1, integer: true });
+        checkBoolean('reusePages', options.reusePages);
         const maxConcurrency = options.maxConcurrency ?? 10;
         const adapter = new BrowserAdapter<B, C, P, R>(setup.name, setup.driver, {
             browser: options.browser,
             navigationTimeoutMs: (options.navigationTimeoutSecs ?? 30) * 1000,
             maxOpenContexts: options.maxOpenContexts ?? maxConcurrency * 2,
             persistCookiesPerSession: options.persistCookiesPerSession ?? true,
+            reusePages: options.reusePages ?? true,
         });
         super(options, adapter as CrawlerAdapter<Context>, [
             ...BROWSER_CRAWLER_OPTION_KEYS,

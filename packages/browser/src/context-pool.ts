@@ -21,6 +21,12 @@ export interface BrowserContextPoolOptions {
     contextTimeoutMillis?: number;
     /** Named in errors. */
     name?: string;
+    /**
+     * Whether a context with open pages counts as busy (never evicted), besides the uses held by `use()`.
+     * Default true, for callers that open pages themselves (`newPage`); an owner that holds a use per attempt
+     * and keeps idle pages around passes false.
+     */
+    busyWithOpenPages?: boolean;
 }
 
 export interface BrowserContextPoolStats {
@@ -84,7 +90,7 @@ export class BrowserContextPool<B, C, P> {
     #closed = false;
 
     constructor(driver: BrowserDriver<B, C, P, unknown>, browser: B, options: BrowserContextPoolOptions = {}) {
-        const { maxOpenContexts = 20, proxyBypassList = ['<-loopback>'], contextTimeoutMillis = 15_000, name = 'BrowserContextPool' } = options;
+        const { maxOpenContexts = 20, proxyBypassList = ['<-loopback>'], contextTimeoutMillis = 15_000, name = 'BrowserContextPool', busyWithOpenPages = true } = options;
         if (!Number.isInteger(maxOpenContexts) || maxOpenContexts < 1) {
             throw new RangeError(`${name} option maxOpenContexts must be an integer >= 1, got ${String(maxOpenContexts)}.`);
         }
@@ -103,7 +109,7 @@ export class BrowserContextPool<B, C, P> {
             maxOpen: maxOpenContexts,
             create: (sessionId, proxyUrl) => this.#create(sessionId, proxyUrl),
             close: (resource) => this.#closeResource(resource),
-            inUse: (resource) => driver.hasOpenPages(resource.context),
+            inUse: (resource) => busyWithOpenPages && driver.hasOpenPages(resource.context),
             isStale: (resource) => driver.isContextClosed(resource.context),
         });
         this.#unsubscribe.push(driver.onDisconnected(browser, this.#onDisconnected));
