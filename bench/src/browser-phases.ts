@@ -148,7 +148,7 @@ async function crawl(): Promise<void> {
     await site.close();
 
     console.log(`${driverName}: ${stats.requestsFinished} ok, ${stats.requestsFailed} failed of ${pages} pages in ${wallS.toFixed(1)} s at concurrency ${concurrency}: ${(stats.requestsFinished / wallS).toFixed(2)} pages/s`);
-    console.log(`  attempts ${stats.requestsFinished + stats.requestsRetried + stats.sessionRotations + stats.rateLimitRetries}, sessions ${stats.sessionsCreated}, contexts ${browser.contextsCreated}, pages ${browser.pagesOpened}, anonymized proxies opened ${browser.contextPool?.anonymizedProxiesOpened ?? '-'} (of ${farm.urls.length} upstreams)`);
+    console.log(`  attempts ${stats.requestsFinished + stats.requestsRetried + stats.sessionRotations + stats.rateLimitRetries}, sessions ${stats.sessionsCreated}, contexts ${browser.contextsCreated}, pages ${browser.pagesOpened}`);
     const ok = Math.max(stats.requestsFinished, 1);
     console.log(`  CPU per ok page: node ${((node.user + node.system) / 1000 / ok).toFixed(1)} ms (crawler + site + proxies: same process), Chromium ${(chromiumMs / ok).toFixed(1)} ms (${chromiumDone.size} processes)`);
     console.log(`  cookies pushed ${browser.cookiesPushed}, saved ${browser.cookiesSaved}, deleted ${browser.cookiesDeleted}, removed ${browser.cookiesRemoved}`);
