@@ -564,7 +564,7 @@ async function main(): Promise<void> {
                 .map((l) => l.toFixed(2))
                 .join(' ')}`,
             `node:       ${process.version}; child: ${childScript.note}`,
-            `versions:   @crawlee/http ${pkgVersion('@crawlee/http')}, @crawlee/cheerio ${pkgVersion('@crawlee/cheerio')}, @crawlee/puppeteer ${pkgVersion('@crawlee/puppeteer')}, got-scraping ${pkgVersion('got-scraping')}, puppeteer-core ${pkgVersion('puppeteer-core')}`,
+            `versions:   @crawlee/http ${pkgVersion('@crawlee/http')}, @crawlee/cheerio ${pkgVersion('@crawlee/cheerio')}, @crawlee/puppeteer ${pkgVersion('@crawlee/puppeteer')}, got-scraping ${pkgVersion('got-scraping')}, puppeteer-core ${pkgVersion('puppeteer-core')}, @crawlee/playwright ${pkgVersion('@crawlee/playwright')}, playwright-core ${pkgVersion('playwright-core')}`,
             `settings:   ${PAGES} pages (browsers ${BROWSER_PAGES}), maxConcurrency ${CONCURRENCY} (browsers ${BROWSER_CONCURRENCIES.join(' and ')}), maxPoolSize ${POOL_SIZE}, seed ${SEED}, cap ${DEADLINE_S} s per crawl, ` +
                 `runs per crawl: ${Object.entries(REPEATS).map(([k, v]) => `${k} ${v}`).join(', ')}; Crawlee concurrency ${PIN ? 'pinned (minConcurrency = maxConcurrency)' : 'autoscaled from 1 (Crawlee default; --crawlee-autoscale)'}`,
         ].join('\n'),
