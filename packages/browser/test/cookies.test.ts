@@ -10,7 +10,7 @@ import {
     isHostOnly,
     toBrowserCookie,
 } from '@sessionkit/browser';
-import { mulberry32 } from '@sessionkit/testing';
+import { randomBrowserCookies } from '@sessionkit/testing';
 
 const base = { path: '/', httpOnly: false, secure: false } as const;
 
@@ -61,44 +61,13 @@ describe('cookie conversion between sessions and browsers', () => {
     });
 });
 
-/** Random cookies as a browser reports them (integer expiry: a jar keeps seconds). */
-function generateCookies(seed: number, count: number): BrowserCookie[] {
-    const next = mulberry32(seed);
-    const pick = <T>(list: readonly T[]): T => list[next() % list.length]!;
-    const hosts = ['example.com', 'www.example.com', 'shop.example.com', 'a.test', 'deep.sub.a.test', '127.0.0.1'];
-    const paths = ['/', '/x', '/x/y', '/account'];
-    const now = Math.floor(Date.now() / 1000);
-    const cookies = new Map<string, BrowserCookie>();
-    while (cookies.size < count) {
-        const host = pick(hosts);
-        const isIp = host === '127.0.0.1';
-        const domainCookie = !isIp && next() % 2 === 0;
-        const secure = next() % 3 === 0;
-        const sameSite = pick([undefined, 'Strict', 'Lax', 'None'] as const);
-        const cookie: BrowserCookie = {
-            name: `c${next() % 1000}`,
-            value: `v${next().toString(36)}`,
-            domain: domainCookie ? `.${host}` : host,
-            path: pick(paths),
-            expires: next() % 2 === 0 ? -1 : now + 60 + (next() % 86_400),
-            httpOnly: next() % 2 === 0,
-            secure,
-        };
-        // What a browser can hold: SameSite=None only with Secure.
-        if (sameSite !== undefined && (sameSite !== 'None' || secure)) cookie.sameSite = sameSite;
-        // One cookie per slot (name, domain, path), as in a browser.
-        cookies.set(`${cookie.name}\t${cookie.domain.replace(/^\./, '')}\t${cookie.path}`, cookie);
-    }
-    return [...cookies.values()];
-}
-
 function sortCookies(cookies: BrowserCookie[]): BrowserCookie[] {
     return [...cookies].sort((x, y) => `${x.domain}\t${x.path}\t${x.name}`.localeCompare(`${y.domain}\t${y.path}\t${y.name}`));
 }
 
 describe('session ↔ browser round trip (property, seeded)', () => {
     it.each([1, 7, 42, 1234, 99_991])('seed %i: host-only, domain, path, secure, httpOnly, sameSite and expiry survive exactly', (seed) => {
-        const original = generateCookies(seed, 40);
+        const original: BrowserCookie[] = randomBrowserCookies(seed, 40);
         const session = new Session();
         for (const cookie of original) {
             const record = fromBrowserCookie(cookie);

@@ -20,3 +20,4 @@ export type {
     ProxyFarmOptions,
 } from './proxy-farm.js';
 export { mulberry32 } from './prng.js';
+export { randomBrowserCookies, type RandomBrowserCookie } from './random-cookies.js';
