@@ -18,6 +18,7 @@ const config: Config = {
     },
     moduleNameMapper: {
         '^@sessionkit/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+        '^@sessionkit/([a-z-]+)/([a-z-]+)$': '<rootDir>/packages/$1/src/$2.ts',
         '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     setupFiles: ['<rootDir>/test/jest-setup.ts'],

@@ -1,4 +1,4 @@
-// The main job: the three crawlers against the bundled anti-bot simulator through a loopback proxy farm,
+// The main job: the four crawlers against the bundled anti-bot simulator through a loopback proxy farm,
 // with progress while they run and a session-health summary at the end.
 // Run: npx -y pnpm@10.34.9 demo        (options: --pages=N, --browser-pages=N, --quiet)
 import type { CrawlerRunStatistics } from '@sessionkit/crawler';
@@ -12,7 +12,7 @@ const browserPages = numberArg('browser-pages', 60);
 const quiet = process.argv.includes('--quiet');
 const logLevel = quiet ? 'warning' : 'info';
 
-console.log('sessionkit demo: HTTP, Cheerio and Puppeteer crawlers with useSessionPool against a simulated protected site\n');
+console.log('sessionkit demo: HTTP, Cheerio, Puppeteer and Playwright crawlers with useSessionPool against a simulated protected site\n');
 const farm = await startProxyFarm({ count: 10 });
 // Two of the ten proxy IPs are banned by the site; the pool has to find out which.
 const bannedIps = [farm.proxies[2]!.ip, farm.proxies[7]!.ip];
@@ -71,6 +71,25 @@ const browserRun = await crawlWith('PuppeteerCrawler', browserPages, async (site
     return crawler.run(site.pageUrls(browserPages));
 });
 if (browserRun) runs.push(browserRun);
+
+const playwrightRun = await crawlWith('PlaywrightCrawler', browserPages, async (site) => {
+    const { PlaywrightCrawler, resolveChromiumExecutable } = await import('@sessionkit/playwright');
+    try {
+        resolveChromiumExecutable();
+    } catch (error) {
+        notes.push(`PlaywrightCrawler skipped: ${(error as Error).message}`);
+        return undefined;
+    }
+    const crawler = new PlaywrightCrawler({
+        ...common(farm),
+        maxConcurrency: 4,
+        requestHandler: async ({ page, session }) => {
+            if ((await page.title()) === 'Blocked') session?.retire();
+        },
+    });
+    return crawler.run(site.pageUrls(browserPages));
+});
+if (playwrightRun) runs.push(playwrightRun);
 
 console.log(`\nSession health summary\n${formatRunStatistics(runs)}`);
 for (const note of notes) console.log(`\n${note}`);

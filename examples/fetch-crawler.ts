@@ -24,9 +24,11 @@ class FetchAdapter implements CrawlerAdapter<FetchCrawlingContext> {
     // Stage 4: follow redirects by hand, so every hop sends and saves its own cookies.
     async navigate(context: FetchCrawlingContext): Promise<NavigationResult> {
         const { request, session, headers } = context;
+        // With persistCookiesPerSession: false the session's cookies are neither sent nor stored.
+        const jar = context.crawler.persistCookiesPerSession ? session : undefined;
         let url = request.url;
         for (let hop = 0; hop <= 10; hop++) {
-            const cookie = session?.getCookieString(url);
+            const cookie = jar?.getCookieString(url);
             const response = await fetch(url, {
                 method: hop === 0 ? request.method : 'GET',
                 headers: cookie ? { ...headers, cookie } : headers,
@@ -35,7 +37,7 @@ class FetchAdapter implements CrawlerAdapter<FetchCrawlingContext> {
                 signal: AbortSignal.timeout(this.timeoutMs),
             });
             // Set-Cookie of this hop, with this hop's URL. A malformed one is skipped, never thrown.
-            for (const setCookie of response.headers.getSetCookie()) session?.setCookie(setCookie, url);
+            for (const setCookie of response.headers.getSetCookie()) jar?.setCookie(setCookie, url);
             const location = response.headers.get('location');
             if (!location || response.status < 300 || response.status >= 400) {
                 context.response = response;

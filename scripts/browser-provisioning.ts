@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-import { resolveChromiumExecutable } from '../packages/puppeteer/src/executable.js';
+import { resolveChromiumExecutable } from '../packages/browser/src/executable.js';
 
 /** Who asks: `test` cannot run without a browser, `demo` runs the HTTP and Cheerio crawlers without one. */
 export type ProvisioningPurpose = 'test' | 'demo';

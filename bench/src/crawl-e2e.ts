@@ -4,7 +4,7 @@
  *
  *   cd bench && npx pnpm@10.34.9 bench:crawl            (= tsx src/crawl-e2e.ts)
  *   flags: --pages=N (default 3000)  --browser-pages=N (200)  --deadline=S (120, cap per crawl)
- *          --only=farm,single,floor,puppeteer  --repeat=N (runs per crawl, interleaved, medians shown; default
+ *          --only=farm,single,floor,puppeteer,playwright  --browser-concurrency=4,8  --repeat=N (runs per crawl, interleaved, medians shown; default
  *          3 for farm and floor, 1 for single and puppeteer)  --pages-per-visitor=N (40; the site's budget per visitor)  --seed=N (1)  --crawlee-autoscale  --json=FILE
  *
  * See bench/README.md for what is measured and the fairness notes. In short:
@@ -50,7 +50,7 @@ function intFlag(name: string, fallback: number): number {
     }
     return n;
 }
-const SCENARIOS = ['farm', 'single', 'floor', 'puppeteer'] as const;
+const SCENARIOS = ['farm', 'single', 'floor', 'puppeteer', 'playwright'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 const PAGES = intFlag('pages', 3000);
 const BROWSER_PAGES = intFlag('browser-pages', 200);
@@ -60,7 +60,7 @@ const PIN = flag('crawlee-autoscale') === undefined;
 const JSON_OUT = flag('json');
 /** Runs per crawl (interleaved; the tables show medians). The short, noisy scenarios get 3 by default. */
 const REPEAT_ALL = flag('repeat') === undefined ? undefined : intFlag('repeat', 1);
-const REPEATS: Record<string, number> = { farm: REPEAT_ALL ?? 3, single: REPEAT_ALL ?? 1, floor: REPEAT_ALL ?? 3, puppeteer: REPEAT_ALL ?? 1 };
+const REPEATS: Record<string, number> = { farm: REPEAT_ALL ?? 3, single: REPEAT_ALL ?? 1, floor: REPEAT_ALL ?? 3, puppeteer: REPEAT_ALL ?? 1, playwright: REPEAT_ALL ?? 1 };
 const PAGES_PER_VISITOR = intFlag('pages-per-visitor', 40);
 const only = (flag('only') ?? SCENARIOS.join(','))
     .split(',')
@@ -76,7 +76,12 @@ const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 
 const CONCURRENCY = 20;
 const POOL_SIZE = 100;
-const BROWSER_CONCURRENCY = 4;
+/** Browser crawls run once per concurrency in this list (side by side at each). */
+const BROWSER_CONCURRENCIES = (flag('browser-concurrency') ?? '4,8').split(',').map((c) => Number(c));
+if (BROWSER_CONCURRENCIES.some((c) => !Number.isInteger(c) || c < 1)) {
+    console.error(`--browser-concurrency must be a list of positive integers, got ${JSON.stringify(flag('browser-concurrency'))}`);
+    process.exit(2);
+}
 const FARM_SIZE = 20;
 const BANNED_PROXY_INDEXES = [3, 9, 15]; // 3 of the 20 proxy IPs are banned by the site
 
@@ -136,6 +141,7 @@ function siteSetup(scenario: ScenarioName, pageCount: number, farmIps: string[])
     switch (scenario) {
         case 'farm':
         case 'puppeteer':
+        case 'playwright':
             // The site's default new-visitor limit (10 per IP per 10 s) stays on; 3 proxy IPs are banned.
             return { ...normal, bannedIps: BANNED_PROXY_INDEXES.map((i) => farmIps[i]!) };
         case 'single':
@@ -148,7 +154,7 @@ function siteSetup(scenario: ScenarioName, pageCount: number, farmIps: string[])
 let childScript: { path: string; execArgv: string[]; note: string };
 
 async function runOne(scenario: ScenarioName, runner: RunnerName, pages: number, concurrency: number): Promise<RunRecord> {
-    const useFarm = scenario === 'farm' || scenario === 'puppeteer';
+    const useFarm = scenario === 'farm' || scenario === 'puppeteer' || scenario === 'playwright';
     const farm = useFarm ? await startProxyFarm({ count: FARM_SIZE }) : undefined;
     const site = await startAntiBotSite(siteSetup(scenario, pages, farm ? farm.proxies.map((p) => p.ip) : []));
     const storageDir = mkdtempSync(join(tmpdir(), 'sessionkit-e2e-crawlee-'));
@@ -253,16 +259,18 @@ const LABEL: Record<RunnerName, string> = {
     'crawlee-http': 'Crawlee HttpCrawler',
     'crawlee-cheerio': 'Crawlee CheerioCrawler',
     'crawlee-puppeteer': 'Crawlee PuppeteerCrawler',
+    'crawlee-playwright': 'Crawlee PlaywrightCrawler',
     'sessionkit-http': 'sessionkit HttpCrawler',
     'sessionkit-cheerio': 'sessionkit CheerioCrawler',
     'sessionkit-puppeteer': 'sessionkit PuppeteerCrawler',
+    'sessionkit-playwright': 'sessionkit PlaywrightCrawler',
     'raw-got': 'got-scraping alone',
     'raw-got-sessions': 'got-scraping + sessions by hand',
 };
 
 const blocked = (s: AntiBotSiteStats): number => s.blockedBannedIp + s.blockedBudget + s.blockedIpMove;
 const usable = (r: RunRecord): ChildResult | undefined => (r.result && !r.result.skipped && !r.result.error ? r.result : undefined);
-const isBrowser = (r: RunRecord): boolean => r.runner.endsWith('puppeteer');
+const isBrowser = (r: RunRecord): boolean => r.runner.endsWith('puppeteer') || r.runner.endsWith('playwright');
 const crawlCpu = (c: ChildResult): number => c.crawlCpuMs.user + c.crawlCpuMs.system;
 
 function median(xs: number[]): number | undefined {
@@ -556,8 +564,8 @@ async function main(): Promise<void> {
                 .map((l) => l.toFixed(2))
                 .join(' ')}`,
             `node:       ${process.version}; child: ${childScript.note}`,
-            `versions:   @crawlee/http ${pkgVersion('@crawlee/http')}, @crawlee/cheerio ${pkgVersion('@crawlee/cheerio')}, @crawlee/puppeteer ${pkgVersion('@crawlee/puppeteer')}, got-scraping ${pkgVersion('got-scraping')}, puppeteer-core ${pkgVersion('puppeteer-core')}`,
-            `settings:   ${PAGES} pages (browsers ${BROWSER_PAGES}), maxConcurrency ${CONCURRENCY} (browsers ${BROWSER_CONCURRENCY}), maxPoolSize ${POOL_SIZE}, seed ${SEED}, cap ${DEADLINE_S} s per crawl, ` +
+            `versions:   @crawlee/http ${pkgVersion('@crawlee/http')}, @crawlee/cheerio ${pkgVersion('@crawlee/cheerio')}, @crawlee/puppeteer ${pkgVersion('@crawlee/puppeteer')}, got-scraping ${pkgVersion('got-scraping')}, puppeteer-core ${pkgVersion('puppeteer-core')}, @crawlee/playwright ${pkgVersion('@crawlee/playwright')}, playwright-core ${pkgVersion('playwright-core')}`,
+            `settings:   ${PAGES} pages (browsers ${BROWSER_PAGES}), maxConcurrency ${CONCURRENCY} (browsers ${BROWSER_CONCURRENCIES.join(' and ')}), maxPoolSize ${POOL_SIZE}, seed ${SEED}, cap ${DEADLINE_S} s per crawl, ` +
                 `runs per crawl: ${Object.entries(REPEATS).map(([k, v]) => `${k} ${v}`).join(', ')}; Crawlee concurrency ${PIN ? 'pinned (minConcurrency = maxConcurrency)' : 'autoscaled from 1 (Crawlee default; --crawlee-autoscale)'}`,
         ].join('\n'),
     );
@@ -566,19 +574,19 @@ async function main(): Promise<void> {
     const groups = new Map<string, Group>();
     const sections: string[] = [];
     /** Runs the runners of one scenario `times` times, interleaved (A B A B …), so load hits both alike. */
-    const runSet = async (s: ScenarioName, runners: RunnerName[], times: number, pages = PAGES, c = CONCURRENCY): Promise<Group[]> => {
+    const runSet = async (s: ScenarioName, runners: RunnerName[], times: number, pages = PAGES, c = CONCURRENCY, tag: string = s): Promise<Group[]> => {
         for (let i = 0; i < times; i++) {
             for (const n of runners) {
                 const r = await runOne(s, n, pages, c);
                 records.push(r);
-                const key = `${s}/${n}`;
+                const key = `${tag}/${n}`;
                 groups.set(key, [...(groups.get(key) ?? []), r]);
                 if (r.result?.skipped) runners = runners.filter((x) => x !== n); // no point repeating a skip
             }
         }
-        return runners.map((n) => groups.get(`${s}/${n}`) ?? []);
+        return runners.map((n) => groups.get(`${tag}/${n}`) ?? []);
     };
-    const group = (s: ScenarioName, n: RunnerName): Group | undefined => groups.get(`${s}/${n}`);
+    const group = (s: string, n: RunnerName): Group | undefined => groups.get(`${s}/${n}`);
 
     if (only.includes('farm')) {
         await runSet('farm', ['crawlee-http', 'sessionkit-http', 'crawlee-cheerio', 'sessionkit-cheerio'], REPEATS.farm!);
@@ -614,17 +622,27 @@ async function main(): Promise<void> {
             ),
         );
     }
-    if (only.includes('puppeteer')) {
-        if (existsSync(CHROMIUM)) {
-            await runSet('puppeteer', ['sessionkit-puppeteer', 'crawlee-puppeteer'], REPEATS.puppeteer!, BROWSER_PAGES, BROWSER_CONCURRENCY);
+    const browserScenarios: Array<[ScenarioName, string, string, RunnerName, RunnerName]> = [
+        ['puppeteer', '(d)', 'Puppeteer', 'sessionkit-puppeteer', 'crawlee-puppeteer'],
+        ['playwright', '(e)', 'Playwright', 'sessionkit-playwright', 'crawlee-playwright'],
+    ];
+    for (const [scenario, letter, title, ours, theirs] of browserScenarios) {
+        if (!only.includes(scenario)) continue;
+        if (!existsSync(CHROMIUM)) {
+            sections.push(`NOTE: ${CHROMIUM} not found: the ${title} runs were skipped (apt-get install -y chromium, or set CHROME_PATH).`);
+            continue;
+        }
+        for (const c of BROWSER_CONCURRENCIES) {
+            // Side by side at each concurrency, in one run: the machine's load hits both alike.
+            await runSet(scenario, [ours, theirs], REPEATS[scenario]!, BROWSER_PAGES, c, `${scenario}@${c}`);
             sections.push(
-                table(`(d) Puppeteer, farm: ${BROWSER_PAGES} pages, concurrency ${BROWSER_CONCURRENCY}, same site rules as (a)`, [
-                    [group('puppeteer', 'crawlee-puppeteer'), group('puppeteer', 'sessionkit-puppeteer')],
+                table(`${letter} ${title}, farm: ${BROWSER_PAGES} pages, concurrency ${c}, same site rules as (a)`, [
+                    [group(`${scenario}@${c}`, theirs), group(`${scenario}@${c}`, ours)],
                 ]),
             );
-            const skipped = group('puppeteer', 'sessionkit-puppeteer')?.find((r) => r.result?.skipped);
-            if (skipped) sections.push(`NOTE: sessionkit PuppeteerCrawler skipped: ${skipped.result!.skipped}`);
-        } else sections.push(`NOTE: ${CHROMIUM} not found: the Puppeteer runs were skipped (apt-get install -y chromium, or set CHROME_PATH).`);
+        }
+        const skipped = group(`${scenario}@${BROWSER_CONCURRENCIES[0]}`, ours)?.find((r) => r.result?.skipped);
+        if (skipped) sections.push(`NOTE: sessionkit ${title}Crawler skipped: ${skipped.result!.skipped}`);
     }
 
     console.log('');

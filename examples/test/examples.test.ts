@@ -47,6 +47,12 @@ describe('examples run end to end against the simulator', () => {
         expect(stdout).toMatch(/PuppeteerCrawler: 20 pages ok, 0 failed/);
     }, 120_000);
 
+    it('playwright-crawler', async () => {
+        const { code, stdout, stderr } = await runExample('playwright-crawler');
+        expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+        expect(stdout).toMatch(/PlaywrightCrawler: 20 pages ok, 0 failed/);
+    }, 120_000);
+
     it('persistence: the same session comes back after a restart', async () => {
         const env = { SESSIONKIT_EXAMPLE_STORAGE: mkdtempSync(join(tmpdir(), 'sessionkit-example-')) };
         const first = await runExample('persistence', [], env);
@@ -79,7 +85,7 @@ describe('examples run end to end against the simulator', () => {
         const { code, stdout } = await runExample('demo', ['--pages=120', '--browser-pages=12']);
         expect(code).toBe(0);
         expect(stdout).toContain('Session health summary');
-        for (const crawler of ['HttpCrawler', 'CheerioCrawler', 'PuppeteerCrawler']) expect(stdout).toContain(crawler);
-        expect(stdout).toMatch(/pages ok\s+\|\s+120\s+\|\s+120\s+\|\s+12/);
+        for (const crawler of ['HttpCrawler', 'CheerioCrawler', 'PuppeteerCrawler', 'PlaywrightCrawler']) expect(stdout).toContain(crawler);
+        expect(stdout).toMatch(/pages ok\s+\|\s+120\s+\|\s+120\s+\|\s+12\s+\|\s+12/);
     }, 180_000);
 });

@@ -1,7 +1,7 @@
 // A CommonJS consumer: require() of the ESM packages (Node >= 20.19 loads ESM without top-level await).
 const { openSessionPool, SessionPool, Session } = require('@sessionkit/core');
 const packages = ['@sessionkit/core', '@sessionkit/crawler', '@sessionkit/http', '@sessionkit/cheerio',
-    '@sessionkit/puppeteer', '@sessionkit/redis', '@sessionkit/testing'];
+    '@sessionkit/browser', '@sessionkit/puppeteer', '@sessionkit/playwright', '@sessionkit/redis', '@sessionkit/testing'];
 const exported = Object.fromEntries(packages.map((name) => [name, Object.keys(require(name)).length]));
 
 (async () => {

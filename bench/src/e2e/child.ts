@@ -106,6 +106,20 @@ async function crawleeRunner(j: Job): Promise<Runner> {
                 },
             }) as unknown as AnyCrawler;
         }
+        const browserArgs = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--proxy-bypass-list=<-loopback>'];
+        if (j.runner === 'crawlee-playwright') {
+            const { PlaywrightCrawler } = await import('@crawlee/playwright');
+            const { chromium } = await import('playwright-core');
+            return new PlaywrightCrawler({
+                ...common,
+                launchContext: { launcher: chromium, launchOptions: { executablePath: j.chromiumPath, headless: true, args: browserArgs } },
+                preNavigationHooks: [({ session }) => onAttempt(session?.id)],
+                requestHandler: async ({ request, page, session }) => {
+                    if ((await page.title()) === 'Blocked') softBlock(session);
+                    okUrls.add(request.url);
+                },
+            }) as unknown as AnyCrawler;
+        }
         const { PuppeteerCrawler } = await import('@crawlee/puppeteer');
         const puppeteer = (await import('puppeteer-core')).default;
         return new PuppeteerCrawler({
@@ -115,7 +129,7 @@ async function crawleeRunner(j: Job): Promise<Runner> {
                 launchOptions: {
                     executablePath: j.chromiumPath,
                     headless: true,
-                    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--proxy-bypass-list=<-loopback>'],
+                    args: browserArgs,
                 },
             },
             preNavigationHooks: [({ session }) => onAttempt(session?.id)],
@@ -128,7 +142,10 @@ async function crawleeRunner(j: Job): Promise<Runner> {
     // Preload the crawler module outside the measured window, like the sessionkit side.
     if (j.runner === 'crawlee-http') await import('@crawlee/http');
     else if (j.runner === 'crawlee-cheerio') await import('@crawlee/cheerio');
-    else {
+    else if (j.runner === 'crawlee-playwright') {
+        await import('@crawlee/playwright');
+        await import('playwright-core');
+    } else {
         await import('@crawlee/puppeteer');
         await import('puppeteer-core');
     }
@@ -200,6 +217,22 @@ async function sessionkitRunner(j: Job): Promise<Runner> {
                 preNavigationHooks: [({ session }) => onAttempt(session?.id)],
                 requestHandler: async ({ request, $, session }) => {
                     if ($('title').text() === 'Blocked') {
+                        softBlocksSeen += 1;
+                        session?.retire();
+                        return;
+                    }
+                    okUrls.add(request.url);
+                },
+            }) as unknown as SkCrawler;
+    } else if (j.runner === 'sessionkit-playwright') {
+        const { PlaywrightCrawler } = await import('@sessionkit/playwright');
+        build = () =>
+            new PlaywrightCrawler({
+                ...common,
+                launchOptions: { executablePath: j.chromiumPath },
+                preNavigationHooks: [({ session }) => onAttempt(session?.id)],
+                requestHandler: async ({ request, page, session }) => {
+                    if ((await page.title()) === 'Blocked') {
                         softBlocksSeen += 1;
                         session?.retire();
                         return;

@@ -7,9 +7,11 @@ export type RunnerName =
     | 'crawlee-http'
     | 'crawlee-cheerio'
     | 'crawlee-puppeteer'
+    | 'crawlee-playwright'
     | 'sessionkit-http'
     | 'sessionkit-cheerio'
     | 'sessionkit-puppeteer'
+    | 'sessionkit-playwright'
     | 'raw-got'
     | 'raw-got-sessions';
 

@@ -8,10 +8,8 @@ export {
     type SessionLimits,
     type SessionOwner,
     type RetireReason,
-    type PuppeteerCookieParam,
     RETIRE_REASONS,
     DEFAULT_SESSION_LIMITS,
-    toPuppeteerCookieParam,
 } from './session.js';
 export {
     ProxyConfiguration,

@@ -568,19 +568,6 @@ export class Session {
         return cookies;
     }
 
-    /** Seed API: stores puppeteer-format cookies for `url`. */
-    setPuppeteerCookies(cookies: readonly CookieInput[], url: string): number {
-        return this.setCookies(cookies, url);
-    }
-
-    /**
-     * Seed API: cookies for `url` in the shape puppeteer's `setCookie` takes. Domain cookies get a leading
-     * dot and host-only cookies none, which is how Chromium tells them apart.
-     */
-    getPuppeteerCookies(url: string): PuppeteerCookieParam[] {
-        return this.getCookies(url).map(toPuppeteerCookieParam);
-    }
-
     /** The Cookie header value for `url` ("a=1; b=2"), or '' without cookies. */
     getCookieString(url: string): string {
         if (!this._jar) return '';
@@ -636,26 +623,6 @@ export class Session {
     _setJar(jar: CookieJar): void {
         this._jar = jar;
     }
-}
-
-/**
- * The cookie shape puppeteer's `BrowserContext.setCookie()` accepts (puppeteer 24 `CookieData`): a SessionCookie
- * without `hostOnly`, because Chromium reads a leading dot in `domain` as a domain cookie and a bare host as host-only.
- */
-export type PuppeteerCookieParam = Omit<SessionCookie, 'hostOnly'>;
-
-export function toPuppeteerCookieParam(cookie: SessionCookie): PuppeteerCookieParam {
-    const param: PuppeteerCookieParam = {
-        name: cookie.name,
-        value: cookie.value,
-        domain: cookie.hostOnly || cookie.domain.startsWith('.') ? cookie.domain : `.${cookie.domain}`,
-        path: cookie.path,
-        httpOnly: cookie.httpOnly,
-        secure: cookie.secure,
-    };
-    if (cookie.expires !== undefined) param.expires = cookie.expires;
-    if (cookie.sameSite) param.sameSite = cookie.sameSite;
-    return param;
 }
 
 /** Serializes the state of a session that never stored a cookie, without giving it a jar of its own. */

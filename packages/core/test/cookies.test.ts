@@ -116,25 +116,6 @@ describe('bad Set-Cookie headers', () => {
             await pool.teardown();
         }
     });
-
-    it('skips invalid puppeteer cookies too', async () => {
-        const pool = await SessionPool.open({ persist: false, log: quietLog() });
-        try {
-            const session = await pool.getSession();
-            const stored = session.setPuppeteerCookies(
-                [
-                    { name: 'good', value: '1' },
-                    { name: 'foreign', value: '1', domain: 'other.com' },
-                ],
-                'https://example.com/',
-            );
-            expect(stored).toBe(1);
-            expect(pool.getStats().malformedCookies).toBe(1);
-            expect(session.getCookieString('https://example.com/')).toBe('good=1');
-        } finally {
-            await pool.teardown();
-        }
-    });
 });
 
 describe('setCookiesFromResponse', () => {
@@ -200,42 +181,10 @@ describe('setCookiesFromResponse', () => {
     });
 });
 
-describe('puppeteer cookies and getCookies', () => {
-    it('setPuppeteerCookies stores host-only and domain cookies; getPuppeteerCookies tells them apart by the leading dot', () => {
-        const session = new Session();
-        const expires = Math.floor(Date.now() / 1000) + 3600;
-        expect(
-            session.setPuppeteerCookies(
-                [
-                    { name: 'host', value: 'h' },
-                    { name: 'dom', value: 'd', domain: '.example.com', path: '/', expires, httpOnly: true, secure: true, sameSite: 'Lax' },
-                ],
-                'https://www.example.com/start',
-            ),
-        ).toBe(2);
-        expect(session.getCookieString('https://shop.example.com/')).toBe('dom=d');
-
-        const cookies = session.getPuppeteerCookies('https://www.example.com/');
-        const host = cookies.find((cookie) => cookie.name === 'host');
-        const dom = cookies.find((cookie) => cookie.name === 'dom');
-        // Chromium reads a bare host as host-only and a leading dot as a domain cookie.
-        expect(host).toEqual({ name: 'host', value: 'h', domain: 'www.example.com', path: '/', httpOnly: false, secure: false });
-        expect(dom).toEqual({
-            name: 'dom',
-            value: 'd',
-            domain: '.example.com',
-            path: '/',
-            expires,
-            httpOnly: true,
-            secure: true,
-            sameSite: 'Lax',
-        });
-        expect(session.getPuppeteerCookies('https://shop.example.com/').map((cookie) => cookie.name)).toEqual(['dom']);
-    });
-
+describe('cookie objects and getCookies', () => {
     it('a cookie with a domain and hostOnly: true stays host-only', () => {
         const session = new Session();
-        session.setPuppeteerCookies([{ name: 'h', value: '1', domain: 'www.example.com', hostOnly: true }], 'https://www.example.com/');
+        session.setCookies([{ name: 'h', value: '1', domain: 'www.example.com', hostOnly: true }], 'https://www.example.com/');
         expect(session.getCookieString('https://www.example.com/')).toBe('h=1');
         expect(session.getCookieString('https://sub.www.example.com/')).toBe('');
     });

@@ -183,6 +183,7 @@ export class BasicCrawler<Context extends CrawlingContext = CrawlingContext> imp
             additionalHttpErrorStatusCodes: options.additionalHttpErrorStatusCodes ?? [],
             ignoreHttpErrorStatusCodes: options.ignoreHttpErrorStatusCodes ?? [],
             onProxyError: options.onProxyError ?? 'markBad',
+            persistCookiesPerSession: options.persistCookiesPerSession ?? true,
             createContext: (request, lease, attempt) => this.createContext(request, lease, attempt),
             onNavigation: (statusCode, verdict, proxyUrl) => {
                 this.stats.recordNavigation(statusCode, verdict);

@@ -99,6 +99,19 @@ export class NavigationError extends SessionkitError {
 }
 
 /**
+ * A failure that is nobody's fault on the site's side: the browser crashed, the crawler is shutting down, a
+ * local resource ran out. The request is retried (spending a retry), the session and its proxy keep their
+ * scores. Adapters throw it (or a subclass, or any error with `sessionFault = false`).
+ */
+export class NoFaultError extends SessionkitError {
+    readonly sessionFault = false;
+
+    constructor(message: string, options?: { cause?: unknown; code?: string }) {
+        super(options?.code ?? 'ERR_NO_FAULT', message, options?.cause === undefined ? undefined : { cause: options.cause });
+    }
+}
+
+/**
  * Adapters mark errors that are nobody's fault on the site's side (the browser crashed, the crawler is
  * shutting down) with `sessionFault = false`: the request is retried, the session keeps its score.
  */

@@ -2,7 +2,7 @@ import type { Session, SessionLease, SessionPool } from '@sessionkit/core';
 import { type Blame, HttpStatusError, ProxyAuthenticationError, type ProxyErrorPolicy, RateLimitedError, RequestTimeoutError, SessionBlockedError, blameFor, isProxyConnectionError } from './errors.js';
 import { redactProxyUrl } from '@sessionkit/core';
 import type { Request } from './request.js';
-import type { CrawlerAdapter, CrawlingContext, NavigationHook, RequestHandler } from './types.js';
+import type { AttemptStage, CrawlerAdapter, CrawlingContext, NavigationHook, RequestHandler } from './types.js';
 
 /** How one attempt ended, for the crawler to decide what happens to the request. */
 export type AttemptOutcome = (
@@ -29,6 +29,8 @@ export interface SessionMiddlewareOptions<Context extends CrawlingContext> {
     additionalHttpErrorStatusCodes: readonly number[];
     /** Status codes that never count as errors or blocks (content, e.g. a 403 page you want). */
     ignoreHttpErrorStatusCodes: readonly number[];
+    /** false: `adapter.saveCookies` is not called (the adapter reads `context.crawler.persistCookiesPerSession` for the rest). */
+    persistCookiesPerSession: boolean;
     /** Builds the context for a request and its lease (the crawler's and the adapter's fields). */
     createContext(request: Request, lease: SessionLease | undefined, attempt: AttemptScope): Promise<Context> | Context;
     /** What a proxy connection error does to the session. Default 'markBad'. */
@@ -41,7 +43,7 @@ export interface SessionMiddlewareOptions<Context extends CrawlingContext> {
  * The session lifecycle, one request attempt at a time. Every crawler type runs through it:
  *
  *  1. acquire   lease a session from the pool (pinned when `request.sessionId` is set)
- *  2. context   build the handler context (crawler + adapter fields)
+ *  2. context   build the handler context (crawler + adapter fields), then adapter.prepare
  *  3. apply     adapter.applySession: cookies, headers, proxy onto the request
  *  4. navigate  pre-navigation hooks → adapter.navigate → post-navigation hooks
  *  5. judge     status code: blocked → retire + rotate; rate limit → cool down + retry later;
@@ -106,7 +108,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
         let session: Session | undefined;
         let marksAtStart = 0;
         let cooldownAtStart = 0;
-        let inHandler = false;
+        let stage: AttemptStage = 'prepare';
         const attempt = new AttemptScope();
         try {
             // 1. acquire
@@ -118,9 +120,12 @@ export class SessionMiddleware<Context extends CrawlingContext> {
             }
             // 2. context
             context = await this.options.createContext(request, lease, attempt);
+            if (adapter?.prepare) await adapter.prepare(context);
             // 3. apply
+            stage = 'apply';
             if (session && adapter?.applySession) await adapter.applySession(context);
             // 4. navigate
+            stage = 'navigate';
             if (adapter) {
                 for (const hook of this.options.preNavigationHooks) await hook(context);
                 context.navigation = await adapter.navigate(context);
@@ -130,9 +135,9 @@ export class SessionMiddleware<Context extends CrawlingContext> {
                 this.judgeNavigation(context, session);
             }
             // 6. handle
-            inHandler = true;
+            stage = 'handler';
             await this.runHandler(context, attempt);
-            inHandler = false;
+            stage = 'save';
             // 7. mark
             if (session) {
                 // Only an explicit retire() (a block) rotates the request. A session that merely ran out of uses or
@@ -149,7 +154,7 @@ export class SessionMiddleware<Context extends CrawlingContext> {
                 if (session.markCount === marksAtStart) session.markGood();
             }
             // 8. save
-            if (session && !session.retired && adapter?.saveCookies) await adapter.saveCookies(context);
+            if (session && !session.retired && adapter?.saveCookies && this.options.persistCookiesPerSession) await adapter.saveCookies(context);
             return { kind: 'success', session };
         } catch (caught) {
             const error = toError(caught);
@@ -161,14 +166,14 @@ export class SessionMiddleware<Context extends CrawlingContext> {
             // error of this request (spend a retry), not a block (rotate for free).
             const blocked = error instanceof SessionBlockedError || (session !== undefined && isRetiredAsBlocked(session));
             if (session && !session.retired) {
-                if (context && adapter?.saveCookies) {
+                if (context && adapter?.saveCookies && this.options.persistCookiesPerSession) {
                     const saving = context;
                     await Promise.resolve()
                         .then(() => adapter.saveCookies!(saving))
                         .catch((saveError: unknown) => saving.log.debug(`Saving cookies failed: ${toError(saveError).message}`));
                 }
                 if (!(error instanceof SessionBlockedError) && !(error instanceof RateLimitedError) && session.markCount === marksAtStart) {
-                    const blame = this.blameTargetFaults(request, error, blameFor(error, inHandler), inHandler);
+                    const blame = await this.blame(request, error, context, stage);
                     if (blame !== 'none') session.markBad({ blameProxy: blame === 'sessionAndProxy' });
                 }
             }
@@ -190,11 +195,26 @@ export class SessionMiddleware<Context extends CrawlingContext> {
         }
     }
 
+    /** The adapter's verdict when it has one, else the default rules (handler errors blame the session only). */
+    private async blame(request: Request, error: Error, context: Context | undefined, stage: AttemptStage): Promise<Blame> {
+        const { adapter } = this.options;
+        if (context && adapter?.classifyError) {
+            try {
+                const verdict = await adapter.classifyError(error, context, stage);
+                if (verdict !== undefined) return verdict;
+            } catch (classifyError) {
+                context.log.debug(`classifyError failed: ${toError(classifyError).message}`);
+            }
+        }
+        return this.blameTargetFaults(request, error, blameFor(error, stage === 'handler'), stage === 'handler');
+    }
+
     /**
      * A URL that hangs, loops redirects or answers garbage fails whatever route it takes: the fault is the
      * target's. Only a request's first failed navigation counts against its session and proxy (unless the proxy
-     * itself failed to connect); its later ones blame nobody, so a few bad URLs cannot bench healthy proxies or burn healthy sessions, while a dead proxy
-     * still fails many different requests on their first attempts and is benched as before.
+     * itself failed to connect); its later ones blame nobody, so a few bad URLs cannot bench healthy proxies or
+     * burn healthy sessions, while a dead proxy still fails many different requests on their first attempts and
+     * is benched as before.
      */
     private blameTargetFaults(request: Request, error: Error, blame: Blame, inHandler: boolean): Blame {
         // A proxy that refuses or drops the connection is the route's fault however often it happens.

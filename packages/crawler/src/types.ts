@@ -1,4 +1,5 @@
 import type { Log, ProxyInfo, Session, SessionPool } from '@sessionkit/core';
+import type { Blame } from './errors.js';
 import type { Request, RequestLike } from './request.js';
 import type { AddRequestsResult } from './request-queue.js';
 
@@ -14,6 +15,11 @@ export interface NavigationResult {
 export interface CrawlerHandle {
     readonly log: Log;
     readonly sessionPool: SessionPool | undefined;
+    /**
+     * Whether the session's cookies go with each request and come back from each response. An adapter
+     * that sends or stores cookies itself must honour it (`saveCookies` is not called when it is false).
+     */
+    readonly persistCookiesPerSession: boolean;
     addRequests(requests: Iterable<RequestLike>): Promise<AddRequestsResult>;
 }
 
@@ -39,6 +45,9 @@ export interface CrawlingContext {
 
 export type Awaitable<T> = T | Promise<T>;
 
+/** The stage of an attempt an error came from (see {@link CrawlerAdapter.classifyError}). */
+export type AttemptStage = 'prepare' | 'apply' | 'navigate' | 'handler' | 'save';
+
 /**
  * The contract between the session middleware and a crawler type. The middleware owns the lifecycle
  * (lease, judge, mark, release); an adapter only knows how to talk to its client. See docs/adapters.md.
@@ -46,6 +55,11 @@ export type Awaitable<T> = T | Promise<T>;
 export interface CrawlerAdapter<Context extends CrawlingContext = CrawlingContext> {
     /** Shown in logs and stats. */
     readonly name: string;
+    /**
+     * Stage "prepare": runs right after the context is built, with or without a session, before
+     * `applySession` and the navigation hooks (e.g. open the attempt's page so hooks can use it).
+     */
+    prepare?(context: Context): Awaitable<void>;
     /** Stage "apply": put the session on the request (cookies, headers, proxy). Skipped without a session. */
     applySession?(context: Context): Awaitable<void>;
     /** Stage "navigate": perform the request. Store Set-Cookie of every hop in the session if the client sees them. */
@@ -58,6 +72,12 @@ export interface CrawlerAdapter<Context extends CrawlingContext = CrawlingContex
     onSessionRetired?(session: Session): Awaitable<void>;
     /** The crawl is over: close browsers, agents. */
     dispose?(): Promise<void>;
+    /**
+     * Who a failed attempt counts against, for errors only the adapter can read (a browser that crashed
+     * while the handler used its page is nobody's fault). Sees errors of every stage, the handler's included.
+     * Return `undefined` for the default rules ({@link blameFor}). Blocks and rate limits never come here.
+     */
+    classifyError?(error: Error, context: Context, stage: AttemptStage): Awaitable<Blame | undefined>;
 }
 
 export type RequestHandler<Context extends CrawlingContext> = (context: Context) => Awaitable<void>;

@@ -143,6 +143,22 @@ describe('FetchCrawler (docs/adapters.md example)', () => {
         expect(other.hits[0]!.headers.authorization).toBeUndefined();
     });
 
+    it('neither sends nor stores session cookies with persistCookiesPerSession: false', async () => {
+        const site = await startSite();
+        const sessions = new Set<Session>();
+        const crawler = new FetchCrawler({
+            ...QUIET,
+            persistCookiesPerSession: false,
+            sessionPoolOptions: { persist: false, maxPoolSize: 1 },
+            maxConcurrency: 1,
+            requestHandler: ({ session }) => void sessions.add(session!),
+        });
+        await crawler.run([site.url('/first'), site.url('/redirect'), site.url('/after')]);
+        expect(site.hits.map((hit) => hit.headers.cookie ?? '')).toEqual(['', '', '', '']);
+        expect(sessions.size).toBe(1);
+        expect([...sessions][0]!.getAllCookies()).toEqual([]);
+    });
+
     it('rejects a proxyConfiguration it cannot honour', () => {
         expect(() => new FetchCrawler({ ...QUIET, proxyConfiguration: { proxyUrls: ['http://127.0.0.2:8000'] }, requestHandler: () => {} })).toThrow(InvalidOptionError);
     });

@@ -77,7 +77,7 @@ describe('cookie conversion (pure)', () => {
         expect(toPuppeteerCookies([])).toEqual([]);
     });
 
-    it('reads hostOnly from the leading dot and session cookies as no expiry', () => {
+    it('reads hostOnly from the leading dot (kept in the session format) and session cookies as no expiry', () => {
         expect(fromPuppeteerCookie(cdpCookie({ name: 'h', domain: 'a.test' }))).toEqual({
             name: 'h',
             value: 'v',
@@ -94,7 +94,7 @@ describe('cookie conversion (pure)', () => {
         ).toEqual({
             name: 'd',
             value: 'v',
-            domain: 'a.test',
+            domain: '.a.test',
             path: '/',
             expires: 1_900_000_000.25,
             httpOnly: true,
@@ -228,14 +228,15 @@ describe('cookies in Chromium (context APIs)', () => {
             'serverDomain',
         ]);
         expect(byName.get('hostOnly')).toEqual({ ...base, name: 'hostOnly', value: '1', domain: 'a.test', hostOnly: true });
-        expect(byName.get('domainWide')).toEqual({ ...base, name: 'domainWide', value: '1', domain: 'a.test', hostOnly: false });
+        // Session format (Crawlee's): a domain cookie comes back as '.a.test'.
+        expect(byName.get('domainWide')).toEqual({ ...base, name: 'domainWide', value: '1', domain: '.a.test', hostOnly: false });
         const secure = byName.get('secureHttpOnly')!;
         expect(secure).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', hostOnly: true });
         expect(secure.expires).toBeCloseTo(now + 3600, 0);
         expect(byName.get('server')).toMatchObject({ httpOnly: true, hostOnly: true });
         expect(byName.get('server')!.expires! - now).toBeGreaterThan(590);
         expect(byName.get('server')!.expires! - now).toBeLessThan(620);
-        expect(byName.get('serverDomain')).toMatchObject({ hostOnly: false, domain: 'a.test' });
+        expect(byName.get('serverDomain')).toMatchObject({ hostOnly: false, domain: '.a.test' });
         expect(byName.get('script')).toMatchObject({ httpOnly: false, hostOnly: true });
         expect(byName.get('script')!.expires! - now).toBeGreaterThan(110);
         expect(byName.get('scriptSession')).not.toHaveProperty('expires');

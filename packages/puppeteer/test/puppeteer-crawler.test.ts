@@ -530,13 +530,26 @@ describe('PuppeteerCrawler browser lifecycle', () => {
         const before = sharedBrowser.browserContexts().length;
         const listeners = () => [sharedBrowser.listenerCount('disconnected'), sharedBrowser.listenerCount('targetdestroyed')];
         const listenersBefore = listeners();
-        const c = crawler({ maxConcurrency: 2, requestHandler: () => {} });
+        const c = crawler({ maxConcurrency: 2, reusePages: false, requestHandler: () => {} });
         await c.run([url('/given-1'), url('/given-2'), url('/given-3')]);
         expect(sharedBrowser.connected).toBe(true);
         expect(sharedBrowser.browserContexts()).toHaveLength(before);
         // A browser that outlives the crawler keeps none of its listeners.
         expect(listeners()).toEqual(listenersBefore);
-        expect(c.getBrowserStats()).toMatchObject({ browserLaunches: 0, pagesOpened: 3, pagesClosed: 3, openContexts: 0 });
+        expect(c.getBrowserStats()).toMatchObject({ browserLaunches: 0, pagesOpened: 3, pagesClosed: 3, pagesReused: 0, openContexts: 0 });
+    });
+
+    it("keeps a session's page for its next plain GET, and opens a new one after a request with headers", async () => {
+        const pagesSeen: unknown[] = [];
+        const c = crawler({ maxConcurrency: 1, sessionPoolOptions: { maxPoolSize: 1 }, requestHandler: ({ page }) => void pagesSeen.push(page) });
+        await c.run([url('/reuse-1'), url('/reuse-2'), { url: url('/reuse-3'), headers: { 'x-test': 'h' } }, url('/reuse-4')]);
+        expect(pagesSeen[1]).toBe(pagesSeen[0]);
+        expect(pagesSeen[2]).toBe(pagesSeen[1]);
+        // The page that sent extra headers is not kept: the next request gets a clean one.
+        expect(pagesSeen[3]).not.toBe(pagesSeen[2]);
+        expect(site.hitsOf('/reuse-4').at(-1)!.xTest).toBe('');
+        expect(c.getBrowserStats()).toMatchObject({ pagesOpened: 2, pagesReused: 2, openPages: 0, openContexts: 0 });
+        expect(sharedBrowser.browserContexts().filter((context) => context !== sharedBrowser.defaultBrowserContext())).toHaveLength(0);
     });
 
     it('gives every request a fresh context when sessions are off, and can run twice', async () => {

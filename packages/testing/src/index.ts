@@ -19,3 +19,5 @@ export type {
     ProxyFarmCredentials,
     ProxyFarmOptions,
 } from './proxy-farm.js';
+export { mulberry32 } from './prng.js';
+export { randomBrowserCookies, type RandomBrowserCookie } from './random-cookies.js';

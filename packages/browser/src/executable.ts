@@ -96,3 +96,6 @@ export function resolveChromiumExecutable(explicitPath?: string, options: Resolv
         ...candidates,
     ]);
 }
+
+/** The name scripts and other drivers use: same as {@link resolveChromiumExecutable}. */
+export const resolveExecutablePath = resolveChromiumExecutable;

@@ -1,0 +1,13 @@
+export * from './errors.js';
+export * from './executable.js';
+export * from './chromium-flags.js';
+export * from './cookies.js';
+export * from './cookie-sync.js';
+export * from './proxy.js';
+export * from './session-resource-pool.js';
+export * from './context-pool.js';
+export * from './browser-adapter.js';
+export * from './browser-crawler.js';
+export { withTimeout } from './timeout.js';
+export type { BrowserDriver, BrowserContextOptions, DriverNavigation } from './spi.js';
+export * from './options.js';
