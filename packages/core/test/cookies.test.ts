@@ -271,16 +271,6 @@ describe('host-only and domain cookies in setCookies and getCookies (Crawlee for
         expect(copy.getCookieString('https://www.example.com/')).toBe('');
     });
 
-    it('a host-only cookie stays host-only through getPuppeteerCookies → setPuppeteerCookies', () => {
-        const session = new Session();
-        session.setCookie('sid=1', 'https://example.com/');
-        session.setCookie('wide=2; Domain=example.com', 'https://example.com/');
-        const copy = new Session();
-        copy.setPuppeteerCookies(session.getPuppeteerCookies('https://example.com/'), 'https://example.com/');
-        expect(copy.getCookieString('https://example.com/')).toBe('sid=1; wide=2');
-        expect(copy.getCookieString('https://www.example.com/')).toBe('wide=2');
-    });
-
     it('round-trips generated cookies exactly: setCookies → getCookies → setCookies on a fresh session', () => {
         const random = prng(20261201);
         const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
