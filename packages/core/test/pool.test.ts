@@ -492,14 +492,17 @@ describe('addSession, createSessionFunction and the seed API', () => {
         expect(added.id).toBe('mine');
         expect(added.maxErrorScore).toBe(7);
         expect(added.userData).toEqual({ user: 'alice' });
-        await expect(pool.addSession({ id: 'mine' })).rejects.toThrow(SessionPoolCapacityError);
+        await expect(pool.addSession({ id: 'mine' })).rejects.toThrow(InvalidOptionError); // not a capacity problem
+        await expect(pool.addSession({ id: 'mine' })).rejects.toThrow('Option "id" is taken by a session already in the pool');
         const retired = new Session({ sessionPool: pool });
         retired.retire();
+        await expect(pool.addSession(retired)).rejects.toThrow(SessionUnavailableError);
         await expect(pool.addSession(retired)).rejects.toThrow(/it is retired/);
         await expect(pool.addSession({ maxErrorScore: -1 })).rejects.toThrow(/Option "addSession\(\)\.maxErrorScore"/);
         const built = new Session({ sessionPool: pool, id: 'built' });
         expect(await pool.addSession(built)).toBe(built);
         await pool.addSession();
+        await expect(pool.addSession()).rejects.toThrow(SessionPoolCapacityError);
         await expect(pool.addSession()).rejects.toThrow(/the pool is full \(maxPoolSize 3\)/);
         const lease = await pool.acquire({ sessionId: 'mine' });
         expect(lease.session).toBe(added);

@@ -9,8 +9,8 @@ import {
     SessionPool,
     type SessionPoolOptions,
     describeValue,
-    redactProxyUrl,
 } from '../src/index.js';
+import { redactProxyUrl } from '../src/spi.js';
 
 function invalidOption(fn: () => unknown): InvalidOptionError {
     try {

@@ -10,13 +10,15 @@ import {
     type SessionPoolOptions,
     SessionPoolClosedError,
     SessionUnavailableError,
+} from '@sessionkit/core';
+import {
     checkBoolean,
     checkFunction,
     checkKnownKeys,
     checkNumber,
     checkObject,
     checkStatusCodes,
-} from '@sessionkit/core';
+} from '@sessionkit/core/spi';
 import { NonRetryableError } from './errors.js';
 import { type Request, type RequestLike } from './request.js';
 import { type AddRequestsResult, RequestQueue } from './request-queue.js';

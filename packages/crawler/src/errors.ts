@@ -1,4 +1,5 @@
-import { SessionkitError, redactProxyUrl } from '@sessionkit/core';
+import { SessionkitError } from '@sessionkit/core';
+import { redactProxyUrl } from '@sessionkit/core/spi';
 
 /** The session was blocked (401/403, or retired by the handler): retry with another session, spending no retry. */
 export class SessionBlockedError extends SessionkitError {

@@ -1,4 +1,5 @@
-import { InvalidOptionError, checkBoolean, checkNumber, checkObject } from '@sessionkit/core';
+import { InvalidOptionError } from '@sessionkit/core';
+import { checkBoolean, checkNumber, checkObject } from '@sessionkit/core/spi';
 import {
     BasicCrawler,
     NavigationError,

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
     type Log,
-    type NewSharedSession,
     type ProxyStats,
     RETIRE_REASONS,
     type RetireReason,
+} from '@sessionkit/core';
+import {
+    type NewSharedSession,
     type SharedAcquireResult,
     type SharedCommitResult,
     type SharedMintSlot,
@@ -20,7 +22,7 @@ import {
     type SharedSessionUpdate,
     type SharedUpdateResult,
     type SharedWaitInfo,
-} from '@sessionkit/core';
+} from '@sessionkit/core/spi';
 import type { ScriptArg, RedisLink } from './link.js';
 import type { ScriptName } from './lua.js';
 

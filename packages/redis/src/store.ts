@@ -7,6 +7,8 @@ import {
     STATE_FORMAT,
     STATE_VERSION,
     type SessionState,
+} from '@sessionkit/core';
+import {
     type SharedPoolConnection,
     type SharedPoolListener,
     type SharedPoolSettings,
@@ -16,7 +18,7 @@ import {
     checkObject,
     checkString,
     redactProxyUrl,
-} from '@sessionkit/core';
+} from '@sessionkit/core/spi';
 import { type ConnectionHost, RedisPoolConnection, parseStats } from './connection.js';
 import { RedisUnavailableError } from './errors.js';
 import { RedisLink, type ScriptArg } from './link.js';
@@ -126,7 +128,7 @@ export class RedisSessionStore implements SharedSessionStore, ConnectionHost {
 
     // ------------------------------------------------------------------ SharedSessionStore
 
-    /** @internal Called by the SharedSessionPool at initialize(). */
+    /** @internal Called by a SessionPool with this store when it starts (its shared backend connects). */
     async openSharedPool(settings: SharedPoolSettings, listener: SharedPoolListener, log: Log): Promise<SharedPoolConnection> {
         const link = await this.retainLink();
         const connection = new RedisPoolConnection(this, link, settings, listener, log);

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { Log, type SessionPool, SessionPool as Pool, type SessionPoolOptions } from '@sessionkit/core';
+import type { SharedPoolConnection } from '@sessionkit/core/spi';
 import { RedisSessionStore, type RedisSessionStoreOptions } from '../src/index.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -123,4 +124,11 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, 
         if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
         await sleep(10);
     }
+}
+
+/** The store connection of a pool on a shared store (tests drive the store protocol directly). */
+export function connectionOfPool(pool: SessionPool): SharedPoolConnection {
+    const backend = (pool as unknown as { backend: { storeConnection: SharedPoolConnection | undefined } }).backend;
+    if (!backend.storeConnection) throw new Error('the pool is not connected to a shared store');
+    return backend.storeConnection;
 }

@@ -1,0 +1,597 @@
+import { SessionPoolCapacityError, SessionPoolClosedError, SessionPoolTimeoutError, SessionUnavailableError } from '../../errors.js';
+import { generateSessionId } from '../../ids.js';
+import { type ProxyEntry, ProxyHealth, type ProxyHealthState, type ProxyInfo, type ProxyStats, redactProxyUrl } from '../../proxy.js';
+import { type RetireReason, Session, type SessionOptions, type SessionState } from '../../session.js';
+import { AvailableList, CoolingHeap } from '../../structures.js';
+import { UsageLimitLearner } from '../../usage-limit.js';
+import type { BackendAcquireOptions, FetchedGauges, PoolBackend, PoolGauges, PoolHost } from '../backend.js';
+import { SessionLease } from '../lease.js';
+import { duplicateIdError } from '../minting.js';
+import { type Waiter, waitedSecs } from '../waiters.js';
+
+/**
+ * The in-process backend: sessions in an intrusive LRU list (free), a heap (cooling) or neither (leased),
+ * proxy health and the learned usage limit in memory. Reusing a free session is O(1) and synchronous.
+ */
+export class MemoryBackend implements PoolBackend {
+    readonly persists = true;
+    private readonly sessions = new Map<string, Session>();
+    private readonly usageLimit: UsageLimitLearner | undefined;
+    private readonly proxyHealth: ProxyHealth;
+    private readonly available = new AvailableList();
+    private readonly cooling = new CoolingHeap();
+    private creating = 0;
+    /** After a mint found no route that takes new sessions, minting waits until then (never retries in a loop). */
+    private mintRetryAt = 0;
+    private leasedSessionCount = 0;
+    private activeLeases = 0;
+    private draining = false;
+    private drainAgain = false;
+    private wakeTimer: NodeJS.Timeout | undefined;
+    private wakeAt = Number.POSITIVE_INFINITY;
+    private lastExpirySweep = 0;
+
+    constructor(private readonly host: PoolHost) {
+        const { settings } = host;
+        this.usageLimit = settings.learnUsageLimit ? new UsageLimitLearner() : undefined;
+        this.proxyHealth = new ProxyHealth({ ...settings.proxyHealth, random: settings.random }, (entry, from, to) => this.onProxyTransition(entry, from, to));
+        // Proxies are known up front so stats list them even before their first session.
+        for (const url of settings.proxyConfiguration?.proxyUrls ?? []) this.proxyHealth.entry(url);
+    }
+
+    describe(): string {
+        return 'memory';
+    }
+
+    async open(): Promise<void> {}
+
+    // ------------------------------------------------------------------ counts
+
+    sessionCount(): number {
+        return this.sessions.size;
+    }
+
+    usableSessionCount(): number {
+        this.sweepExpired(Date.now());
+        return this.sessions.size;
+    }
+
+    gauges(): PoolGauges {
+        return {
+            sessions: this.sessions.size,
+            availableSessions: this.available.size,
+            leasedSessions: this.leasedSessionCount,
+            coolingSessions: this.cooling.size,
+            activeLeases: this.activeLeases,
+            learnedUsageLimit: this.usageLimit?.limit,
+        };
+    }
+
+    async fetchGauges(): Promise<FetchedGauges> {
+        return { ...this.gauges(), proxies: this.proxyStates(Date.now()), leasesExpired: 0 };
+    }
+
+    getSessions(): Session[] {
+        return [...this.sessions.values()];
+    }
+
+    sessionStates(now: number): SessionState[] {
+        const states: SessionState[] = [];
+        for (const session of this.sessions.values()) if (session.isUsable(now)) states.push(session.getState());
+        return states;
+    }
+
+    proxyStates(now: number): ProxyStats[] {
+        return this.proxyHealth.all().map((entry) => {
+            this.proxyHealth.isBenched(entry, now); // a bench whose time is up turns into probation
+            return entry.stats(now);
+        });
+    }
+
+    restore(sessions: Session[], proxies: ProxyStats[], now: number): number {
+        for (const proxy of proxies) {
+            if (typeof proxy?.url === 'string' && proxy.url !== 'direct') this.proxyHealth.restore(this.proxyHealth.entry(proxy.url), proxy, now);
+        }
+        const kept = sessions.slice(0, this.host.settings.maxPoolSize);
+        for (const session of kept) this.register(session, this.proxyHealth.entry(session.proxyUrl), { created: false });
+        return kept.length;
+    }
+
+    async close(): Promise<void> {
+        if (this.wakeTimer) clearTimeout(this.wakeTimer);
+        this.wakeTimer = undefined;
+    }
+
+    // ------------------------------------------------------------------ leases
+
+    async acquire(options: BackendAcquireOptions): Promise<SessionLease> {
+        if (options.sessionId !== undefined) return this.acquirePinned(options);
+        const now = Date.now();
+        if (!this.host.waiters.hasQueued) {
+            this.promoteCooled(now);
+            const session = this.pickAvailable(now);
+            if (session) return this.lease(session);
+            if (this.canMint() && this.mintableRouteExists(now)) {
+                const minted = await this.mint(now, { hold: true });
+                if (minted && !minted.retired) return this.lease(minted, { fresh: true });
+            }
+        }
+        const waiting = this.host.waiters.add(undefined, options.timeoutMs, options.signal);
+        this.drain();
+        return waiting;
+    }
+
+    private async acquirePinned(options: BackendAcquireOptions): Promise<SessionLease> {
+        const id = options.sessionId!;
+        const session = this.sessions.get(id);
+        if (!session) throw new SessionUnavailableError(id, 'it is retired or was never in this pool');
+        const now = Date.now();
+        if (this.isLeasable(session, now)) return this.lease(session);
+        // Checking it may have retired it (expired, or its proxy was benched): nothing to wait for.
+        if (session.retired) throw new SessionUnavailableError(id, `it was retired (${session.retireReason})`);
+        const waiting = this.host.waiters.add(id, options.timeoutMs, options.signal);
+        this.scheduleWake();
+        return waiting;
+    }
+
+    private isLeasable(session: Session, now: number): boolean {
+        if (session._slot === 2) {
+            if (session.cooldownUntilMs > now) return false;
+            this.cooling.remove(session);
+            session.cooldownUntilMs = 0;
+            this.available.push(session);
+        }
+        return session._slot === 1 && this.checkRoute(session, now);
+    }
+
+    /** The explanatory message of an acquire that timed out. */
+    timeoutError(waiter: Waiter): Error {
+        const now = Date.now();
+        const waited = waitedSecs(waiter, now);
+        if (waiter.sessionId !== undefined) {
+            return new SessionPoolTimeoutError(`Timed out after ${waited} s waiting for session "${waiter.sessionId}" to be free (it is leased or cooling down).`);
+        }
+        const benched = this.proxyHealth.all().filter((entry) => this.proxyHealth.isBenched(entry, now)).length;
+        const proxies = this.proxyHealth.all().length;
+        const nextCool = this.cooling.peek();
+        return new SessionPoolTimeoutError(
+            `Timed out after ${waited} s waiting for a free session: ${this.leasedSessionCount} of ${this.sessions.size} sessions leased, ` +
+                `${this.cooling.size} cooling down${nextCool ? ` (next ready in ${Math.max(0, Math.ceil((nextCool.cooldownUntilMs - now) / 1000))} s)` : ''}, ` +
+                `maxPoolSize ${this.host.settings.maxPoolSize}${proxies ? `, ${benched} of ${proxies} proxies benched` : ''}. ` +
+                `Raise maxPoolSize, maxConcurrencyPerSession or acquireTimeoutSecs, or lower the crawler's concurrency.`,
+        );
+    }
+
+    /** `fresh`: a session just minted for this lease. */
+    private lease(session: Session, { fresh = false }: { fresh?: boolean } = {}): SessionLease {
+        if (session._leases === 0) this.leasedSessionCount += 1;
+        session._leases += 1;
+        this.activeLeases += 1;
+        this.host.counters.leasesGranted += 1;
+        // A fresh session stays exclusive until its first use completes: its cookie has not arrived yet.
+        if (fresh || !session._warm || session._leases >= this.host.settings.maxConcurrencyPerSession) {
+            if (session._slot === 1) this.available.remove(session);
+        } else if (session._slot === 1) {
+            this.available.rotate(session);
+        }
+        return new SessionLease(this, session);
+    }
+
+    proxyInfoOf(session: Session): ProxyInfo | undefined {
+        return (session._proxy as ProxyEntry | undefined)?.proxyInfo;
+    }
+
+    releaseLease(lease: SessionLease): void {
+        const { session } = lease;
+        session._leases -= 1;
+        this.activeLeases -= 1;
+        if (session._leases === 0) this.leasedSessionCount -= 1;
+        session._warm = true;
+        if (session.retired) {
+            this.drain();
+            return;
+        }
+        const now = Date.now();
+        if (session.isExpired(now)) {
+            session.retire('expired');
+            return;
+        }
+        if (this.isRouteBurned(session, now)) {
+            session.retire('proxyBenched');
+            return;
+        }
+        if (session.cooldownUntilMs > now) {
+            if (session._slot === 1) this.available.remove(session);
+            if (session._slot !== 2) this.cooling.push(session);
+        } else if (session._slot === 0 && session._leases < this.host.settings.maxConcurrencyPerSession) {
+            this.available.push(session);
+        }
+        this.servePinned(session, now);
+        this.drain();
+    }
+
+    private servePinned(session: Session, now: number): void {
+        const waiters = this.host.waiters;
+        const waiter = waiters.firstPinned(session.id);
+        if (!waiter || !this.isLeasable(session, now)) return;
+        waiters.resolve(waiter, this.lease(session));
+    }
+
+    /** Serves queued acquires while sessions are free or can be minted. Re-entrant calls are folded into one loop. */
+    private drain(): void {
+        if (this.draining) {
+            this.drainAgain = true;
+            return;
+        }
+        this.draining = true;
+        const waiters = this.host.waiters;
+        try {
+            do {
+                this.drainAgain = false;
+                const now = Date.now();
+                this.promoteCooled(now);
+                for (let waiter = waiters.first(); waiter; waiter = waiters.first()) {
+                    const session = this.pickAvailable(now);
+                    if (session) {
+                        waiters.take();
+                        waiters.resolve(waiter, this.lease(session));
+                        continue;
+                    }
+                    if (this.canMint() && this.mintableRouteExists(now)) {
+                        waiters.take();
+                        void this.mintForWaiter(waiter, now);
+                        continue;
+                    }
+                    break;
+                }
+            } while (this.drainAgain);
+        } finally {
+            this.draining = false;
+        }
+        this.scheduleWake();
+    }
+
+    private async mintForWaiter(waiter: Waiter, now: number): Promise<void> {
+        const waiters = this.host.waiters;
+        try {
+            const session = await this.mint(now, { hold: true });
+            if (waiter.settled) {
+                // The waiter gave up while the session was being made: keep the session for the next one.
+                if (session && !session.retired) this.shelve(session);
+                this.drain();
+                return;
+            }
+            if (session && !session.retired) {
+                waiters.resolve(waiter, this.lease(session, { fresh: true }));
+                return;
+            }
+            // No route accepted a session after all: back to the front of the line (mint() deferred minting,
+            // so this drain does not try again at once).
+            waiters.putBack(waiter);
+            this.drain();
+        } catch (error) {
+            waiters.reject(waiter, error as Error);
+        }
+    }
+
+    /** Wakes the queue when the next cooling session or benched proxy becomes available. */
+    private scheduleWake(): void {
+        const waiters = this.host.waiters;
+        const hasQueued = waiters.hasQueued;
+        if ((!hasQueued && !waiters.hasPinned) || this.host.closed) {
+            if (this.wakeTimer) clearTimeout(this.wakeTimer);
+            this.wakeTimer = undefined;
+            this.wakeAt = Number.POSITIVE_INFINITY;
+            return;
+        }
+        const now = Date.now();
+        let at = this.cooling.peek()?.cooldownUntilMs ?? Number.POSITIVE_INFINITY;
+        // Queued acquires (not pinned ones) can also be served by a new session once a route takes one again.
+        if (hasQueued && this.canMint()) at = Math.min(at, this.nextMintableAt(now));
+        if (!Number.isFinite(at)) return;
+        if (this.wakeTimer && this.wakeAt <= at) return;
+        if (this.wakeTimer) clearTimeout(this.wakeTimer);
+        this.wakeAt = at;
+        this.wakeTimer = setTimeout(() => {
+            this.wakeTimer = undefined;
+            this.wakeAt = Number.POSITIVE_INFINITY;
+            const wakeNow = Date.now();
+            this.promoteCooled(wakeNow);
+            for (const id of waiters.pinnedIds()) {
+                const session = this.sessions.get(id);
+                if (session) this.servePinned(session, wakeNow);
+            }
+            this.drain();
+        }, Math.max(1, at - now + 1));
+    }
+
+    // ------------------------------------------------------------------ picking and minting
+
+    /** Moves sessions whose cooldown is over back to the available list. */
+    private promoteCooled(now: number): void {
+        let top = this.cooling.peek();
+        while (top && top.cooldownUntilMs <= now) {
+            this.cooling.pop();
+            top.cooldownUntilMs = 0;
+            if (top._leases < this.host.settings.maxConcurrencyPerSession) this.available.push(top);
+            top = this.cooling.peek();
+        }
+    }
+
+    /** The least recently used session that can be handed out now; drops expired and proxy-benched ones on the way. */
+    private pickAvailable(now: number): Session | undefined {
+        let session = this.available.head;
+        while (session) {
+            const next = session._next;
+            if (this.checkRoute(session, now)) return session;
+            session = next && next._slot === 1 ? next : this.available.head;
+        }
+        return undefined;
+    }
+
+    /** Whether a listed session can go now; if not, retires or parks it. */
+    private checkRoute(session: Session, now: number): boolean {
+        if (session.isExpired(now)) {
+            session.retire('expired');
+            return false;
+        }
+        const route = session._proxy as ProxyEntry;
+        if (this.isRouteBurned(session, now)) {
+            session.retire('proxyBenched');
+            return false;
+        }
+        if (route.cooldownUntilMs > now) {
+            // The whole route (IP) is rate limited: park the session until the route's cooldown ends.
+            this.available.remove(session);
+            session.cooldownUntilMs = route.cooldownUntilMs;
+            this.cooling.push(session);
+            return false;
+        }
+        return true;
+    }
+
+    private canMint(): boolean {
+        return this.sessions.size + this.creating < this.host.settings.maxPoolSize;
+    }
+
+    /** The proxy was benched since the session was bound to it (even if the bench is over): its identity is burned. */
+    private isRouteBurned(session: Session, now: number): boolean {
+        const route = session._proxy as ProxyEntry;
+        return this.proxyHealth.isBenched(route, now) || route.timesBenched !== session._routeEpoch;
+    }
+
+    /** When some route should take a new session again, by the clock (pool capacity aside). */
+    private nextMintableAt(now: number): number {
+        const config = this.host.settings.proxyConfiguration;
+        let at: number;
+        if (config?.proxyUrls) at = this.proxyHealth.nextAvailableAt(config.proxyUrls, now);
+        else if (config) at = now; // newUrlFunction: we learn the route when we ask
+        else at = this.proxyHealth.nextAvailableAt(undefined, now);
+        return Math.max(at, this.mintRetryAt);
+    }
+
+    private mintableRouteExists(now: number): boolean {
+        return this.nextMintableAt(now) <= now;
+    }
+
+    /** No route took a new session: try again when one should be back, but not sooner than 50 ms nor later than 1 s. */
+    private deferMinting(): void {
+        const now = Date.now();
+        const config = this.host.settings.proxyConfiguration;
+        const urls = config ? (config.proxyUrls ?? this.proxyHealth.all().map((entry) => entry.url)) : undefined;
+        const next = urls && urls.length === 0 ? now : this.proxyHealth.nextAvailableAt(urls, now);
+        this.mintRetryAt = Math.min(now + 1000, Math.max(now + 50, next));
+    }
+
+    /**
+     * Creates a session on a healthy route. With `hold` the session is not listed as available: the caller
+     * leases it (a fresh session must not be picked by anyone else first). Returns undefined when no route
+     * accepts new sessions now.
+     */
+    private async mint(now: number, { hold }: { hold: boolean }): Promise<Session | undefined> {
+        this.creating += 1;
+        let route: ProxyEntry | undefined;
+        let registered = false;
+        try {
+            const id = generateSessionId();
+            route = await this.chooseRoute(id, now);
+            if (!route) {
+                this.deferMinting();
+                return undefined;
+            }
+            const session = await this.host.buildSession(id, route.proxyUrl, now);
+            if (this.host.closed) throw new SessionPoolClosedError('create a session');
+            this.register(session, route, { created: true, hold, reserved: true });
+            registered = true;
+            return session;
+        } finally {
+            this.creating -= 1;
+            if (route && !registered) route.activeSessions -= 1;
+        }
+    }
+
+    /** Picks the route of a new session and counts the session on it at once (before any await), so concurrent mints see it. */
+    private async chooseRoute(sessionId: string, now: number): Promise<ProxyEntry | undefined> {
+        const config = this.host.settings.proxyConfiguration;
+        let route: ProxyEntry | undefined;
+        if (!config) route = this.proxyHealth.direct.cooldownUntilMs > now ? undefined : this.proxyHealth.direct;
+        else if (config.proxyUrls) route = this.proxyHealth.pick(config.proxyUrls, now);
+        else {
+            // newUrlFunction: ask again (a few times) when it hands out a benched or cooling proxy.
+            for (let attempt = 0; attempt < 5 && !route; attempt++) {
+                const url = await config.newUrl(sessionId);
+                const entry = this.proxyHealth.entry(url);
+                if (this.proxyHealth.acceptsNewSession(entry, Date.now())) route = entry;
+            }
+        }
+        if (route) route.activeSessions += 1;
+        return route;
+    }
+
+    /**
+     * `created`: a new session (counted, announced). `hold`: the caller leases it right away (not listed as
+     * free). `reserved`: `chooseRoute` already counted it on its route.
+     */
+    private register(session: Session, route: ProxyEntry, { created, hold = false, reserved = false }: { created: boolean; hold?: boolean; reserved?: boolean }): void {
+        if (this.sessions.has(session.id)) throw duplicateIdError(session.id);
+        session._proxy = route;
+        session._routeEpoch = route.timesBenched;
+        this.sessions.set(session.id, session);
+        if (!reserved) route.activeSessions += 1;
+        if (created) {
+            route.sessionsCreated += 1;
+            this.host.counters.created += 1;
+        }
+        if (!hold) this.shelve(session);
+        this.host.markDirty();
+        if (created) this.host.emit('sessionCreated', session);
+    }
+
+    /** Lists an idle session that is in no list: as available, or as cooling while its cooldown lasts. */
+    private shelve(session: Session): void {
+        if (session._slot !== 0 || session._leases > 0 || session.retired) return;
+        if (session.cooldownUntilMs > Date.now()) this.cooling.push(session);
+        else this.available.push(session);
+    }
+
+    /** Retires expired sessions from the oldest end; pool sessions expire in creation order. */
+    private sweepExpired(now: number): void {
+        if (now - this.lastExpirySweep < 1000) return;
+        this.lastExpirySweep = now;
+        for (const session of this.sessions.values()) {
+            if (!session.isExpired(now)) break;
+            session.retire('expired');
+        }
+    }
+
+    // ------------------------------------------------------------------ seed API
+
+    async getSession(sessionId: string | undefined): Promise<Session | undefined> {
+        const now = Date.now();
+        if (sessionId !== undefined) {
+            const session = this.sessions.get(sessionId);
+            return session && session.isUsable(now) ? session : undefined;
+        }
+        this.sweepExpired(now);
+        this.promoteCooled(now);
+        const idle = this.pickAvailable(now);
+        if (idle) {
+            this.available.rotate(idle);
+            return idle;
+        }
+        if (this.canMint() && this.mintableRouteExists(now)) {
+            const minted = await this.mint(now, { hold: false });
+            if (minted && !minted.retired) return minted;
+        }
+        for (const session of this.sessions.values()) if (session.isUsable(now)) return session;
+        // Every slot is taken by sessions being created right now; wait for one like acquire() does.
+        const lease = await this.acquire({ timeoutMs: this.host.settings.acquireTimeoutMs, sessionId: undefined, signal: undefined });
+        lease.release();
+        return lease.session;
+    }
+
+    async addSession(options: SessionOptions | Session): Promise<Session> {
+        if (!this.canMint()) {
+            throw new SessionPoolCapacityError(`Cannot add a session: the pool is full (maxPoolSize ${this.host.settings.maxPoolSize}). Retire sessions or raise maxPoolSize.`);
+        }
+        if (!(options instanceof Session) && Object.keys(options).length === 0) {
+            // The common case: a session exactly like the pool mints, on a healthy proxy, without re-validation.
+            const minted = await this.mint(Date.now(), { hold: false });
+            if (!minted) {
+                throw new SessionPoolCapacityError('Cannot add a session: no proxy accepts new sessions now (all benched or cooling down).');
+            }
+            this.drain();
+            return minted;
+        }
+        const session = this.host.sessionToAdd(options);
+        this.register(session, this.proxyHealth.entry(session.proxyUrl), { created: true });
+        this.drain();
+        return session;
+    }
+
+    retireSession(sessionOrId: Session | string, reason: RetireReason): boolean {
+        const session = typeof sessionOrId === 'string' ? this.sessions.get(sessionOrId) : sessionOrId;
+        if (!session || session.retired) return false;
+        session.retire(reason);
+        return true;
+    }
+
+    // ------------------------------------------------------------------ SessionOwner (called by sessions through the pool)
+
+    onSessionMarked(session: Session, outcome: 'good' | 'bad', blameProxy: boolean): void {
+        this.host.markDirty();
+        const route = session._proxy as ProxyEntry | undefined;
+        if (outcome === 'good') {
+            this.host.counters.markedGood += 1;
+            if (route) this.proxyHealth.recordSuccess(route);
+        } else {
+            this.host.counters.markedBad += 1;
+            if (route && blameProxy) this.proxyHealth.recordFailure(route, 'error', Date.now());
+        }
+        const learnedLimit = this.usageLimit?.limit;
+        if (learnedLimit !== undefined && session.usageCount >= learnedLimit) session.retire('maxUsageCount');
+    }
+
+    onSessionRetired(session: Session, reason: RetireReason): void {
+        if (this.sessions.get(session.id) !== session) return;
+        this.sessions.delete(session.id);
+        if (session._slot === 1) this.available.remove(session);
+        else if (session._slot === 2) this.cooling.remove(session);
+        const route = session._proxy as ProxyEntry;
+        route.activeSessions -= 1;
+        if (reason === 'blocked' || reason === 'manual') this.proxyHealth.recordFailure(route, 'block', Date.now());
+        if (reason === 'blocked' && this.usageLimit?.recordBlock(session.usageCount)) {
+            this.host.log.info(
+                `Sessions keep getting blocked after ${this.usageLimit.limit} uses: retiring them at ${this.usageLimit.limit} uses from now on (learnUsageLimit).`,
+            );
+        }
+        this.host.countRetired(reason);
+        this.host.markDirty();
+        this.mintRetryAt = 0; // a slot is free (and maybe a probation proxy's one session)
+        this.host.log.debug(`Session ${session.id} retired (${reason})`);
+        this.host.emit('sessionRetired', session, reason);
+        this.host.waiters.rejectPinned(session.id, () => new SessionUnavailableError(session.id, `it was retired (${reason})`));
+        this.drain();
+    }
+
+    onSessionCoolDown(session: Session, retryAfterMs: number | undefined, statusCode: number | undefined): void {
+        if (session.retired) return;
+        const now = Date.now();
+        const route = session._proxy as ProxyEntry | undefined;
+        this.host.counters.rateLimited += 1;
+        const until = route
+            ? this.proxyHealth.recordRateLimit(route, retryAfterMs, now)
+            : now + (retryAfterMs ?? (this.host.settings.sessionLimits.maxAgeSecs > 0 ? 1000 : 0));
+        if (until > session.cooldownUntilMs) session.cooldownUntilMs = until;
+        if (session._slot === 1) {
+            this.available.remove(session);
+            this.cooling.push(session);
+        } else if (session._slot === 2) {
+            this.cooling.update(session);
+        }
+        this.host.markDirty();
+        this.host.log.debug(`Session ${session.id} cools down for ${until - now} ms${statusCode ? ` after ${statusCode}` : ''}`);
+        this.host.emit('sessionCooledDown', session, session.cooldownUntilMs);
+        this.scheduleWake();
+    }
+
+    onSessionChanged(): void {
+        this.host.markDirty();
+    }
+
+    onCookieRejected(): void {}
+
+    private onProxyTransition(entry: ProxyEntry, from: ProxyHealthState, to: ProxyHealthState): void {
+        this.host.markDirty();
+        if (to !== 'benched') this.mintRetryAt = 0;
+        const stats = entry.stats(Date.now());
+        if (to === 'benched') {
+            this.host.counters.proxiesBenched += 1;
+            this.host.log.info(`Proxy ${redactProxyUrl(entry.url)} benched until ${stats.benchedUntil} (${entry.blocks} blocks, ${entry.errors} errors)`);
+            this.host.emit('proxyBenched', stats);
+        } else if (from === 'benched') {
+            this.host.log.info(`Proxy ${redactProxyUrl(entry.url)} back on probation`);
+            this.host.emit('proxyRevived', stats);
+        }
+    }
+}

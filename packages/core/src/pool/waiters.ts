@@ -1,0 +1,191 @@
+import type { SessionLease } from './lease.js';
+
+/** An `acquire()` waiting for a session: settled once, by a lease, a timeout, an abort or teardown. */
+export interface Waiter {
+    readonly resolve: (lease: SessionLease) => void;
+    readonly reject: (error: Error) => void;
+    /** Set for a pinned acquire (`acquire({ sessionId })`). */
+    readonly sessionId: string | undefined;
+    readonly startedAt: number;
+    readonly signal: AbortSignal | undefined;
+    timer: NodeJS.Timeout | undefined;
+    onAbort: (() => void) | undefined;
+    settled: boolean;
+}
+
+/**
+ * The acquires waiting for a session: first come first served, pinned ones by session id; each with its
+ * timeout and AbortSignal. Settled waiters leave the queue lazily (O(1) per settle). Every backend serves
+ * the same queue; what it takes to serve one waiter is the backend's business.
+ */
+export class WaiterQueue {
+    private fifo: Waiter[] = [];
+    private head = 0;
+    private readonly pinnedById = new Map<string, Waiter[]>();
+    /** Waiters not yet settled (queued or being served). */
+    private open = 0;
+
+    /** `timedOut` builds the error of a waiter whose time is up (the explanatory message). */
+    constructor(private readonly timedOut: (waiter: Waiter) => Error) {}
+
+    /** Acquires waiting now. */
+    get size(): number {
+        return this.open;
+    }
+
+    /** Whether an unpinned waiter is queued. */
+    get hasQueued(): boolean {
+        return this.first() !== undefined;
+    }
+
+    get hasPinned(): boolean {
+        return this.pinnedById.size > 0;
+    }
+
+    /**
+     * Queues an acquire. The waiter is in the queue when this returns, unless its signal was aborted already
+     * (the promise is then rejected).
+     */
+    add(sessionId: string | undefined, timeoutMs: number, signal: AbortSignal | undefined): Promise<SessionLease> {
+        return new Promise<SessionLease>((resolve, reject) => {
+            const waiter: Waiter = { resolve, reject, sessionId, startedAt: Date.now(), signal, timer: undefined, onAbort: undefined, settled: false };
+            if (signal?.aborted) {
+                waiter.settled = true;
+                reject(abortReason(signal));
+                return;
+            }
+            this.open += 1;
+            waiter.timer = setTimeout(() => {
+                if (waiter.settled) return;
+                this.settle(waiter);
+                waiter.reject(this.timedOut(waiter));
+            }, timeoutMs);
+            if (signal) {
+                waiter.onAbort = () => {
+                    if (waiter.settled) return;
+                    this.settle(waiter);
+                    waiter.reject(abortReason(signal));
+                };
+                signal.addEventListener('abort', waiter.onAbort, { once: true });
+            }
+            if (sessionId === undefined) {
+                this.fifo.push(waiter);
+                return;
+            }
+            const list = this.pinnedById.get(sessionId);
+            if (list) list.push(waiter);
+            else this.pinnedById.set(sessionId, [waiter]);
+        });
+    }
+
+    /** The first unpinned waiter still waiting (settled ones are dropped on the way). */
+    first(): Waiter | undefined {
+        while (this.head < this.fifo.length) {
+            const waiter = this.fifo[this.head]!;
+            if (!waiter.settled) return waiter;
+            this.head += 1;
+        }
+        return undefined;
+    }
+
+    /** Takes the first unpinned waiter out of the line (it is not settled: serve it, or `putBack` it). */
+    take(): Waiter | undefined {
+        const waiter = this.first();
+        if (waiter) {
+            this.head += 1;
+            this.compact();
+        }
+        return waiter;
+    }
+
+    /** Back to the front of the line (its session could not be made after all). */
+    putBack(waiter: Waiter): void {
+        if (waiter.settled) return;
+        if (this.head > 0) {
+            this.head -= 1;
+            this.fifo[this.head] = waiter;
+        } else {
+            this.fifo.unshift(waiter);
+        }
+    }
+
+    /** The ids that pinned waiters wait for. */
+    pinnedIds(): string[] {
+        return [...this.pinnedById.keys()];
+    }
+
+    /** The first waiter pinned to `sessionId` still waiting. */
+    firstPinned(sessionId: string): Waiter | undefined {
+        const list = this.pinnedById.get(sessionId);
+        if (!list) return undefined;
+        while (list.length > 0 && list[0]!.settled) list.shift();
+        if (list.length === 0) {
+            this.pinnedById.delete(sessionId);
+            return undefined;
+        }
+        return list[0];
+    }
+
+    /** Settles the waiter with a lease. */
+    resolve(waiter: Waiter, lease: SessionLease): void {
+        this.settle(waiter);
+        waiter.resolve(lease);
+    }
+
+    /** Settles the waiter with an error. */
+    reject(waiter: Waiter, error: Error): void {
+        if (waiter.settled) return;
+        this.settle(waiter);
+        waiter.reject(error);
+    }
+
+    /** Rejects the waiters pinned to `sessionId` (it was retired). */
+    rejectPinned(sessionId: string, error: () => Error): void {
+        const list = this.pinnedById.get(sessionId);
+        if (!list) return;
+        this.pinnedById.delete(sessionId);
+        for (const waiter of list) this.reject(waiter, error());
+    }
+
+    /** Rejects every waiter (teardown, or a store failing for all of them). */
+    rejectAll(error: () => Error): void {
+        const all = [...this.fifo.slice(this.head), ...[...this.pinnedById.values()].flat()];
+        this.fifo = [];
+        this.head = 0;
+        this.pinnedById.clear();
+        for (const waiter of all) this.reject(waiter, error());
+    }
+
+    private settle(waiter: Waiter): void {
+        if (waiter.settled) return;
+        waiter.settled = true;
+        this.open -= 1;
+        if (waiter.timer) clearTimeout(waiter.timer);
+        if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+        if (waiter.sessionId !== undefined) {
+            const list = this.pinnedById.get(waiter.sessionId);
+            if (list && list[0] === waiter) {
+                list.shift();
+                if (list.length === 0) this.pinnedById.delete(waiter.sessionId);
+            }
+        }
+    }
+
+    private compact(): void {
+        if (this.head > 1024 && this.head * 2 > this.fifo.length) {
+            this.fifo = this.fifo.slice(this.head);
+            this.head = 0;
+        }
+    }
+}
+
+/** The signal's reason (an AbortError by default). Not `instanceof Error`: that fails across realms (vm, jest). */
+export function abortReason(signal: AbortSignal): Error {
+    const reason: unknown = signal.reason;
+    return typeof reason === 'object' && reason !== null ? (reason as Error) : new Error('acquire() aborted', { cause: reason });
+}
+
+/** "Timed out after 1.5 s": how long a waiter waited, for messages. */
+export function waitedSecs(waiter: Waiter, now = Date.now()): number {
+    return Math.round((now - waiter.startedAt) / 100) / 10;
+}
