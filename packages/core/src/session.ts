@@ -56,8 +56,9 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = Object.freeze({
     maxErrorScore: 3,
     errorScoreDecrement: 0.5,
     maxUsageCount: 50,
-    blockedStatusCodes: Object.freeze([401, 403, 429]),
-    rateLimitStatusCodes: Object.freeze([]),
+    blockedStatusCodes: Object.freeze([401, 403]),
+    // A standalone session and a pool agree: 429 means "slow down" (a cooldown), not "banned".
+    rateLimitStatusCodes: Object.freeze([429]),
 });
 
 export interface SessionOptions {
@@ -85,9 +86,9 @@ export interface SessionOptions {
     maxUsageCount?: number;
     /** Alias of `maxUsageCount` (older Apify SDK name). */
     maxSessionUsageCount?: number;
-    /** Status codes that retire the session. Default [401, 403, 429] (a pool's sessions use the pool's list). */
+    /** Status codes that retire the session. Default [401, 403] (a pool's sessions use the pool's list). */
     blockedStatusCodes?: number[];
-    /** Status codes that cool the session down instead. Default [] standalone (a pool's sessions use the pool's list). */
+    /** Status codes that cool the session down instead. Default [429] (a pool's sessions use the pool's list). */
     rateLimitStatusCodes?: number[];
     /** The proxy this session is bound to. */
     proxyUrl?: string;
@@ -412,7 +413,7 @@ export class Session {
 
     /**
      * Retires the session when `statusCode` is a blocked code (401/403 by default, plus `extraBlockedStatusCodes`).
-     * A rate-limit code (429 in a pool, unless listed as blocked) cools the session down instead.
+     * A rate-limit code (429, unless listed as blocked) cools the session down instead.
      * Returns whether the session was retired.
      */
     retireOnBlockedStatusCodes(statusCode: number, extraBlockedStatusCodes?: readonly number[]): boolean {

@@ -108,8 +108,8 @@ const POOL_OPTION_KEYS: ReadonlySet<string> = new Set([
 export function resolvePoolSettings(options: SessionPoolOptions): PoolSettings {
     validatePoolOptions(options);
     const sessionOptions = options.sessionOptions ?? {};
-    const blocked = options.blockedStatusCodes ?? [401, 403];
-    const rateLimit = (options.rateLimitStatusCodes ?? [429]).filter((code) => !blocked.includes(code));
+    const blocked = options.blockedStatusCodes ?? DEFAULT_SESSION_LIMITS.blockedStatusCodes;
+    const rateLimit = (options.rateLimitStatusCodes ?? DEFAULT_SESSION_LIMITS.rateLimitStatusCodes).filter((code) => !blocked.includes(code));
     const proxyConfiguration = options.proxyConfiguration;
     return Object.freeze({
         maxPoolSize: options.maxPoolSize ?? 1000,
