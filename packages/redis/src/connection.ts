@@ -84,13 +84,16 @@ export class RedisPoolConnection implements SharedPoolConnection {
             String(settings.maxCooldownMs),
             settings.proxyMode,
             String(WAITER_TTL_MS),
+            settings.learnUsageLimit ? '1' : '0',
         ];
     }
 
     /** Registers the worker's proxies, checks its settings against the pool's, starts the heartbeat. */
     async start(settings: SharedPoolSettings): Promise<void> {
         const fingerprint = settingsFingerprint(settings);
-        const reply = (await this.call('register', 0, [JSON.stringify(fingerprint), ...settings.proxyUrls])) as [string, string];
+        const reply = (await this.call('register', 0, [JSON.stringify(fingerprint), ...settings.proxyUrls])) as [string, string, string];
+        const learned = Number(reply[2]);
+        if (settings.learnUsageLimit && Number.isInteger(learned) && learned > 0) this.listener.usageLimitLearned(learned);
         const differences = describeDifferences(fingerprint, reply[0]);
         if (differences) {
             this.log.warning(
@@ -374,7 +377,7 @@ function pairs(flat: unknown): Map<string, string> {
     return map;
 }
 
-/** [live, availableNow, cooling, leasedSessions, leases, stats hash, [url, proxy hash, …], now] */
+/** [live, availableNow, cooling, leasedSessions, leases, stats hash, [url, proxy hash, …], now, learned usage limit] */
 export function parseStats(reply: unknown[], skewMs: number): SharedPoolSnapshot {
     const counters = pairs(reply[5]);
     const count = (key: string) => Number(counters.get(key) ?? 0);
@@ -416,6 +419,7 @@ export function parseStats(reply: unknown[], skewMs: number): SharedPoolSnapshot
         markedBad: count('markedBad'),
         rateLimited: count('rateLimited'),
         proxiesBenched: count('proxiesBenched'),
+        learnedUsageLimit: Number(reply[8]) > 0 ? Number(reply[8]) : undefined,
         proxies,
     };
 }
@@ -435,6 +439,7 @@ function settingsFingerprint(settings: SharedPoolSettings): Record<string, unkno
         rateLimitBackoffSecs: settings.rateLimitBackoffMs / 1000,
         rateLimitMaxBackoffSecs: settings.rateLimitMaxBackoffMs / 1000,
         maxCooldownSecs: settings.maxCooldownMs / 1000,
+        learnUsageLimit: settings.learnUsageLimit,
         proxies: settings.proxyMode === 'list' ? [...settings.proxyUrls].sort() : settings.proxyMode,
     };
 }

@@ -23,12 +23,13 @@
 //   P known       list   every proxy seen, for stats (P proxyset dedupes it)
 //   P stats       hash   pool-wide counters (created, retired, retired:<reason>, leasesGranted, leasesExpired,
 //                        markedGood, markedBad, rateLimited, proxiesBenched, gLeased = sessions with a lease)
-//   P meta        hash   settings of the first worker, round-robin cursor
+//   P meta        hash   settings of the first worker, round-robin cursor, ul the learned usage limit
+//   P usage       list   usage counts of the last 9 blocked sessions (learnUsageLimit)
 //   P op:<id>     string idempotency keys of calls that are not idempotent by nature (10 min)
 //   P events      pub/sub "f" something freed up, "r <reason> <id>" retired, "b <until> <times> <url>" proxy
-//                        benched, "v <times> <url>" proxy back on probation
+//                        benched, "v <times> <url>" proxy back on probation, "u <uses>" usage limit learned
 
-/** ARGV[1..14] of every script: the worker and its settings. Script arguments start at ARGV[15]. */
+/** ARGV[1..15] of every script: the worker and its settings. Script arguments start at ARGV[16]. */
 const PRELUDE = `
 local P = KEYS[1]
 local WORKER = ARGV[1]
@@ -45,7 +46,8 @@ local RL_MAX = tonumber(ARGV[11])
 local MAX_COOL = tonumber(ARGV[12])
 local MODE = ARGV[13]
 local WAITER_TTL = tonumber(ARGV[14])
-local A = 14
+local LEARN = ARGV[15] == '1'
+local A = 15
 
 local T = redis.call('TIME')
 local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
@@ -55,6 +57,7 @@ local K_REAPED, K_MINTING, K_MINTS, K_WAITERS = P .. 'reaped', P .. 'minting', P
 local K_STATS, K_META, K_EVENTS = P .. 'stats', P .. 'meta', P .. 'events'
 local K_PROXIES, K_PICKSET, K_KNOWN, K_PROXYSET = P .. 'proxies', P .. 'pickset', P .. 'known', P .. 'proxyset'
 local K_DIRECT = P .. 'px:direct'
+local K_USAGE = P .. 'usage'
 
 local function skey(id) return P .. 's:' .. id end
 local function rkey(url) if not url or url == '' then return K_DIRECT end return P .. 'px:' .. url end
@@ -171,15 +174,47 @@ local function pick_route()
   return best, best_url
 end
 
+-- ---------------------------------------------------------------- usage-limit learning (core's UsageLimitLearner)
+
+local function learned_limit() return num(redis.call('HGET', K_META, 'ul'), 0) end
+
+-- A session was blocked after u uses. The last 9 such counts (P usage) are the samples; when most of them
+-- agree (within 10% of their median, at least 3) the smallest agreeing one is the site's per-visitor budget.
+local function learn_from_block(u)
+  if not LEARN or u < 2 then return end
+  redis.call('LPUSH', K_USAGE, u)
+  redis.call('LTRIM', K_USAGE, 0, 8)
+  local samples = redis.call('LRANGE', K_USAGE, 0, -1)
+  local n = #samples
+  if n < 3 then return end
+  local sorted = {}
+  for i, v in ipairs(samples) do sorted[i] = tonumber(v) end
+  table.sort(sorted)
+  local median = sorted[math.floor(n / 2) + 1]
+  local slack = math.max(1, math.floor(median * 0.1))
+  local agreeing, smallest = 0, nil
+  for _, v in ipairs(sorted) do
+    if math.abs(v - median) <= slack then
+      agreeing = agreeing + 1
+      if not smallest then smallest = v end
+    end
+  end
+  if agreeing < 3 or agreeing * 3 < n * 2 then return end
+  if smallest == learned_limit() then return end
+  redis.call('HSET', K_META, 'ul', smallest)
+  publish('u ' .. smallest)
+end
+
 -- ---------------------------------------------------------------- sessions
 
 -- Retire once: returns 1 when this call retired it (or is a re-sent copy of the call that did).
 local function retire(id, sk, reason, op)
-  local f = redis.call('HMGET', sk, 'r', 'px', 'e', 'mE', 'rop')
+  local f = redis.call('HMGET', sk, 'r', 'px', 'e', 'mE', 'rop', 'u')
   if f[1] then
     if op ~= '' and f[5] == op then return 1 end
     return 0
   end
+  if reason == 'blocked' then learn_from_block(num(f[6], 0)) end
   redis.call('HSET', sk, 'r', reason, 'rop', op, 'ra', fmt(NOW))
   redis.call('HDEL', sk, 'jar', 'ud')
   if num(f[3], 0) < num(f[4], 0) then redis.call('HSET', sk, 'e', f[4]) end
@@ -230,6 +265,10 @@ local function apply_marks(sk, f, marks, rk)
   if f[1] then return nil end
   if e >= me then return 'errorScore' end
   if u >= mu then return 'maxUsageCount' end
+  if LEARN then
+    local ul = learned_limit()
+    if ul > 0 and u >= ul then return 'maxUsageCount' end
+  end
   return nil
 end
 
@@ -695,7 +734,8 @@ for _, url in ipairs(redis.call('LRANGE', K_KNOWN, 0, -1)) do
   proxies[#proxies + 1] = redis.call('HGETALL', rk)
 end
 return {redis.call('SCARD', K_LIVE), redis.call('ZCOUNT', K_AVAIL, '-inf', NOW), redis.call('ZCOUNT', K_AVAIL, '(' .. fmt(NOW), '+inf'),
-  redis.call('HGET', K_STATS, 'gLeased') or '0', redis.call('ZCARD', K_LEASES), redis.call('HGETALL', K_STATS), proxies, fmt(NOW)}
+  redis.call('HGET', K_STATS, 'gLeased') or '0', redis.call('ZCARD', K_LEASES), redis.call('HGETALL', K_STATS), proxies, fmt(NOW),
+  redis.call('HGET', K_META, 'ul') or ''}
 `;
 
 const REGISTER = `
@@ -709,7 +749,7 @@ for i = A + 2, #ARGV do
 end
 redis.call('HSETNX', K_META, 'settings', ARGV[A + 1])
 redis.call('HSETNX', K_META, 'createdAt', fmt(NOW))
-return {redis.call('HGET', K_META, 'settings'), fmt(NOW)}
+return {redis.call('HGET', K_META, 'settings'), fmt(NOW), redis.call('HGET', K_META, 'ul') or ''}
 `;
 
 // Imports one session of a saved state (store.save): only when no session has that id yet.

@@ -63,7 +63,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** Settings used by scripts run outside a pool (load, save): they touch no setting-dependent state. */
-const NEUTRAL_HEADER: readonly string[] = ['store', '0.5', '1', '1000000000', '30000', '3600000', '3', '30000', '600000', '1000', '60000', '600000', 'list', '5000'];
+const NEUTRAL_HEADER: readonly string[] = ['store', '0.5', '1', '1000000000', '30000', '3600000', '3', '30000', '600000', '1000', '60000', '600000', 'list', '5000', '0'];
 
 /**
  * A SharedSessionStore on Redis: `new SessionPool({ store: new RedisSessionStore({ url, poolId }) })` in any
@@ -427,11 +427,16 @@ export class RedisSessionStore implements SharedSessionStore, ConnectionHost {
         );
     }
 
-    /** Pub/sub messages: "f", "r <reason> <id>", "b <until> <timesBenched> <url>", "v <timesBenched> <url>". */
+    /** Pub/sub messages: "f", "r <reason> <id>", "b <until> <timesBenched> <url>", "v <timesBenched> <url>", "u <uses>". */
     private dispatch(message: string): void {
         const kind = message[0];
         if (kind === 'f') {
             this.wakeAll();
+            return;
+        }
+        if (kind === 'u') {
+            const uses = Number(message.slice(2));
+            if (Number.isInteger(uses) && uses > 0) for (const connection of this.connections) connection.listener.usageLimitLearned(uses);
             return;
         }
         const first = message.indexOf(' ', 2);

@@ -266,6 +266,48 @@ describe.each(BACKENDS)('SessionPool on the $name backend', (backend) => {
         });
     });
 
+    describe('learnUsageLimit', () => {
+        /** One visitor of a site that blocks after `budget` pages: uses the session until blocked or retired. */
+        async function visit(pool: SessionPool, budget: number): Promise<{ blocked: boolean; uses: number }> {
+            const lease = await pool.acquire({ timeoutSecs: 5 });
+            const { session } = lease;
+            let uses = 0;
+            try {
+                for (;;) {
+                    if (session.usageCount >= budget) {
+                        session.retireOnBlockedStatusCodes(403);
+                        return { blocked: true, uses };
+                    }
+                    session.markGood();
+                    uses += 1;
+                    if (session.retired) return { blocked: false, uses };
+                }
+            } finally {
+                lease.release();
+                await pool.fetchStats();
+            }
+        }
+
+        it('learns the budget from blocks at a consistent usage count and retires sessions as they reach it', async () => {
+            const pool = await open({ maxPoolSize: 5 });
+            for (let i = 0; i < 3; i++) expect(await visit(pool, 7)).toEqual({ blocked: true, uses: 7 });
+            await waitFor(async () => (await pool.fetchStats()).learnedUsageLimit === 7, 3000, 'the learned limit');
+            for (let i = 0; i < 4; i++) expect(await visit(pool, 7)).toEqual({ blocked: false, uses: 7 });
+            const stats = await pool.fetchStats();
+            expect(stats.retiredByReason).toMatchObject({ blocked: 3, maxUsageCount: 4 });
+            expect(pool.getStats().learnedUsageLimit).toBe(7);
+        });
+
+        it('learns nothing when turned off, or from blocks on first uses', async () => {
+            const off = await open({ maxPoolSize: 5, learnUsageLimit: false });
+            for (let i = 0; i < 4; i++) expect((await visit(off, 5)).blocked).toBe(true);
+            expect((await off.fetchStats()).learnedUsageLimit).toBeUndefined();
+            const early = await open({ maxPoolSize: 5 });
+            for (let i = 0; i < 4; i++) expect((await visit(early, 1)).blocked).toBe(true);
+            expect((await early.fetchStats()).learnedUsageLimit).toBeUndefined();
+        });
+    });
+
     describe('proxy health', () => {
         // One scenario per rule: what the sessions of one proxy report, and the proxy's state afterwards.
         type Report = 'good' | 'bad' | 'handlerBug' | 'blocked' | 'rateLimited';

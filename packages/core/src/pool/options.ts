@@ -42,7 +42,7 @@ export interface SessionPoolOptions {
     /**
      * Learn the site's per-visitor page budget: when sessions keep getting blocked after the same number of
      * uses, retire them (reason 'maxUsageCount') as they reach it instead of paying a blocked request each.
-     * Default true (in-process pools; a shared pool enforces only maxUsageCount).
+     * Default true. A shared pool learns one budget for all its workers.
      */
     learnUsageLimit?: boolean;
     /** true: load at start, save every `persistIntervalSecs` when changed and at teardown. 'explicit': load at start, save on `persistState()` only. false: never. Default true. */

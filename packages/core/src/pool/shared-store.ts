@@ -27,6 +27,8 @@ export interface SharedPoolSettings {
     readonly rateLimitBackoffMs: number;
     readonly rateLimitMaxBackoffMs: number;
     readonly maxCooldownMs: number;
+    /** Learn the site's per-visitor budget from blocks, pool-wide, and retire sessions as they reach it. */
+    readonly learnUsageLimit: boolean;
     /**
      * How new sessions get a route: `'list'` the store picks among `proxyUrls` (fewest live sessions among
      * healthy proxies, healthy before probation, round robin); `'function'` the worker asks its
@@ -167,6 +169,8 @@ export interface SharedPoolSnapshot {
     markedBad: number;
     rateLimited: number;
     proxiesBenched: number;
+    /** Uses after which sessions are retired (learnUsageLimit); undefined until learned. */
+    learnedUsageLimit: number | undefined;
     proxies: ProxyStats[];
 }
 
@@ -176,6 +180,8 @@ export interface SharedPoolListener {
     /** Something may have become free (a release, a retirement, an expired lease, a reconnection): waiters try again. */
     wake(): void;
     proxyChanged(url: string, state: 'benched' | 'probation', timesBenched: number, benchedUntilMs: number | undefined): void;
+    /** The pool learned (or changed) the number of uses after which blocks come (learnUsageLimit). */
+    usageLimitLearned(uses: number): void;
 }
 
 /**

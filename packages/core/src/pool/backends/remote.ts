@@ -77,6 +77,8 @@ export class RemoteBackend implements PoolBackend {
     private lastWait: SharedWaitInfo | undefined;
 
     private heldLeases = 0;
+    /** The pool's learned usage limit (learnUsageLimit), as the store last told this worker. */
+    private learnedLimit: number | undefined;
     private snapshot: SharedPoolSnapshot | undefined;
     private snapshotAt = 0;
     private snapshotLoading: Promise<void> | undefined;
@@ -105,6 +107,7 @@ export class RemoteBackend implements PoolBackend {
             rateLimitBackoffMs: rules.rateLimitBaseMs,
             rateLimitMaxBackoffMs: rules.rateLimitMaxMs,
             maxCooldownMs: rules.maxCooldownMs,
+            learnUsageLimit: settings.learnUsageLimit,
             proxyMode: !config ? 'direct' : config.proxyUrls ? 'list' : 'function',
             proxyUrls: config?.proxyUrls ?? [],
         } satisfies SharedPoolSettings);
@@ -154,6 +157,7 @@ export class RemoteBackend implements PoolBackend {
             },
             wake: () => this.wakeWaiters(),
             proxyChanged: (url, state, timesBenched, benchedUntilMs) => this.onSharedProxyChange(url, state, timesBenched, benchedUntilMs),
+            usageLimitLearned: (uses) => this.learnUsageLimit(uses),
         };
     }
 
@@ -184,7 +188,7 @@ export class RemoteBackend implements PoolBackend {
             activeLeases: this.heldLeases,
             proxiesBenched: snapshot?.proxiesBenched ?? 0,
             sessionsRetired: snapshot?.sessionsRetired,
-            learnedUsageLimit: undefined,
+            learnedUsageLimit: this.learnedLimit,
         };
     }
 
@@ -195,6 +199,7 @@ export class RemoteBackend implements PoolBackend {
             snapshot = await this.requireConnection().stats();
             this.snapshot = snapshot;
             this.snapshotAt = Date.now();
+            if (snapshot.learnedUsageLimit !== undefined) this.learnUsageLimit(snapshot.learnedUsageLimit);
         }
         return {
             sessions: snapshot.sessions,
@@ -203,7 +208,7 @@ export class RemoteBackend implements PoolBackend {
             coolingSessions: snapshot.coolingSessions,
             activeLeases: snapshot.activeLeases,
             proxiesBenched: snapshot.proxiesBenched,
-            learnedUsageLimit: undefined,
+            learnedUsageLimit: this.learnedLimit,
             leasesExpired: snapshot.leasesExpired,
             proxies: snapshot.proxies,
             counters: {
@@ -686,6 +691,8 @@ export class RemoteBackend implements PoolBackend {
             this.host.counters.markedBad += 1;
             mark = blameProxy ? 'b' : 'h';
         }
+        // The store retires at the learned limit too (with the marks); retiring here spares the next request.
+        if (this.learnedLimit !== undefined && session.usageCount >= this.learnedLimit && !session.retired) session.retire('maxUsageCount');
         if (session._leases > 0) {
             // Sent with the release: one store call per lease.
             this.pendingMarks.set(session.id, (this.pendingMarks.get(session.id) ?? '') + mark);
@@ -707,6 +714,13 @@ export class RemoteBackend implements PoolBackend {
         this.changedContent.delete(id);
         const connection = this.connection;
         if (this.applyingRemote === 0 && connection) {
+            // The lease's marks go first: the store learns the usage limit from the usage count at a block.
+            const marks = this.pendingMarks.get(id);
+            if (marks) {
+                this.pendingMarks.delete(id);
+                const update: SharedSessionUpdate = { marks, random: this.jitter(), opId: randomUUID() };
+                this.runInBackground(`record the uses of session ${id}`, () => connection.apply(id, update), (result) => this.afterUpdate(session, result));
+            }
             // Retire-once in the store: counted by the worker whose call retired it; the others hear of it.
             const opId = randomUUID();
             const random = this.jitter();
@@ -770,6 +784,12 @@ export class RemoteBackend implements PoolBackend {
             this.takeContent(session, update);
             this.runInBackground(`save the cookies of session ${id}`, () => connection.apply(id, update), (result) => this.afterUpdate(session, result));
         }
+    }
+
+    private learnUsageLimit(uses: number): void {
+        if (!this.host.settings.learnUsageLimit || uses === this.learnedLimit) return;
+        this.learnedLimit = uses;
+        this.host.log.info(`Sessions keep getting blocked after ${uses} uses: retiring them at ${uses} uses from now on (learnUsageLimit, shared pool).`);
     }
 
     private applyRemoteRetirement(session: Session, reason: RetireReason): void {
