@@ -230,12 +230,14 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
      * Leases a session for one use: a warm, idle one when there is one; otherwise a new one while the pool
      * has room; otherwise waits (up to the timeout) for one to be released, cool down or be replaced.
      */
-    async acquire(options: AcquireOptions = {}): Promise<SessionLease> {
-        if (this.closed) throw new SessionPoolClosedError('acquire a session');
-        if (options.signal?.aborted) throw abortReason(options.signal);
-        if (!this.initialized) await this.initialize();
+    acquire(options: AcquireOptions = {}): Promise<SessionLease> {
+        // Not async: the backend's promise is returned as is (no second promise per call on the hot path).
+        if (this.closed) return Promise.reject(new SessionPoolClosedError('acquire a session'));
+        if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
         const timeoutMs = options.timeoutSecs !== undefined ? options.timeoutSecs * 1000 : this.acquireTimeoutMs;
-        return this.backend.acquire({ timeoutMs, sessionId: options.sessionId, signal: options.signal });
+        const request = { timeoutMs, sessionId: options.sessionId, signal: options.signal };
+        if (!this.initialized) return this.initialize().then(() => this.backend.acquire(request));
+        return this.backend.acquire(request);
     }
 
     // ------------------------------------------------------------------ seed API
@@ -246,9 +248,9 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
      */
     getSession(): Promise<Session>;
     getSession(sessionId: string): Promise<Session | undefined>;
-    async getSession(sessionId?: string): Promise<Session | undefined> {
-        if (this.closed) throw new SessionPoolClosedError('get a session');
-        if (!this.initialized) await this.initialize();
+    getSession(sessionId?: string): Promise<Session | undefined> {
+        if (this.closed) return Promise.reject(new SessionPoolClosedError('get a session'));
+        if (!this.initialized) return this.initialize().then(() => this.backend.getSession(sessionId));
         return this.backend.getSession(sessionId);
     }
 
