@@ -184,28 +184,12 @@ export class RedisPoolConnection implements SharedPoolConnection {
         // Not renewed any more from now on: if this release does not get through, the lease expires and the
         // session comes back; a later retry of this release still counts its marks.
         this.held.delete(leaseId);
-        const hasContent = update.cookieJar !== undefined;
-        const reply = (await this.call('release', update.random, [
-            leaseId,
-            sessionId,
-            update.marks,
-            hasContent ? '1' : '0',
-            update.cookieJar ?? '',
-            update.userData ?? '{}',
-        ])) as unknown[];
+        const reply = (await this.call('release', update.random, [leaseId, sessionId, update.marks, ...contentArgs(update)])) as unknown[];
         return toUpdateResult(reply);
     }
 
     async apply(sessionId: string, update: SharedSessionUpdate): Promise<SharedUpdateResult> {
-        const hasContent = update.cookieJar !== undefined;
-        const reply = (await this.call('apply', update.random, [
-            update.opId,
-            sessionId,
-            update.marks,
-            hasContent ? '1' : '0',
-            update.cookieJar ?? '',
-            update.userData ?? '{}',
-        ])) as unknown[];
+        const reply = (await this.call('apply', update.random, [update.opId, sessionId, update.marks, ...contentArgs(update)])) as unknown[];
         return toUpdateResult(reply);
     }
 
@@ -352,9 +336,16 @@ export class RedisPoolConnection implements SharedPoolConnection {
     }
 }
 
+/** Content flag ('0' none, '1' the jar, '2' the jar and its changes since `baseVersion`), jar, userData, changes, base version. */
+function contentArgs(update: SharedSessionUpdate): ScriptArg[] {
+    if (update.cookieJar === undefined) return ['0', '', update.userData ?? '{}', '', ''];
+    if (update.cookieChanges === undefined) return ['1', update.cookieJar, update.userData ?? '{}', '', ''];
+    return ['2', update.cookieJar, update.userData ?? '{}', update.cookieChanges, update.baseVersion ?? -1];
+}
+
 function toUpdateResult(reply: unknown[]): SharedUpdateResult {
-    if (reply[0] === 'D') return { retired: undefined, retiredHere: false, leaseExpired: false, duplicate: true, gone: false, version: undefined };
-    if (reply[0] === 'G') return { retired: undefined, retiredHere: false, leaseExpired: false, duplicate: false, gone: true, version: undefined };
+    if (reply[0] === 'D') return { retired: undefined, retiredHere: false, leaseExpired: false, duplicate: true, gone: false, version: undefined, merged: false };
+    if (reply[0] === 'G') return { retired: undefined, retiredHere: false, leaseExpired: false, duplicate: false, gone: true, version: undefined, merged: false };
     const reason = reply[1] ? toReason(reply[1]) : undefined;
     return {
         retired: reason,
@@ -363,6 +354,7 @@ function toUpdateResult(reply: unknown[]): SharedUpdateResult {
         duplicate: false,
         gone: false,
         version: reply[4] === null || reply[4] === undefined ? undefined : Number(reply[4]),
+        merged: reply[5] === 1 || reply[5] === '1',
     };
 }
 

@@ -174,6 +174,49 @@ local function pick_route()
   return best, best_url
 end
 
+-- ---------------------------------------------------------------- cookies
+
+local function cookie_key(c) return tostring(c.domain or '') .. ';' .. tostring(c.path or '') .. ';' .. tostring(c.key or '') end
+
+-- Writes the cookies of a release or an update. Based on the version in the store (nobody else wrote since
+-- the worker read it): the worker's jar is the truth. Otherwise (concurrent leases of one session) its
+-- changes (set / removed cookies) are merged into the stored jar, so no lease's cookies are lost. Returns the
+-- fields to write: the merged jar has no single writer ('wr' empty: every worker re-reads it).
+local function write_cookies(sk, cur_ver, kind, jar, changes, base)
+  if kind ~= '2' or num(base, -1) == num(cur_ver, 0) then return {'jar', jar, 'wr', WORKER} end
+  local delta = cjson.decode(changes)
+  local stored = redis.call('HGET', sk, 'jar')
+  local merged = nil
+  local list, index = {}, {}
+  if stored and stored ~= '' then
+    merged = cjson.decode(stored)
+    if type(merged.cookies) == 'table' then
+      for _, c in ipairs(merged.cookies) do
+        list[#list + 1] = c
+        index[cookie_key(c)] = #list
+      end
+    end
+  end
+  for _, c in ipairs(delta.set or {}) do
+    local k = cookie_key(c)
+    if index[k] then list[index[k]] = c else
+      list[#list + 1] = c
+      index[k] = #list
+    end
+  end
+  local removed = {}
+  for _, k in ipairs(delta.remove or {}) do removed[k] = true end
+  local out = {}
+  for _, c in ipairs(list) do if not removed[cookie_key(c)] then out[#out + 1] = c end end
+  if #out == 0 then
+    redis.call('HDEL', sk, 'jar')
+    return {'wr', ''}
+  end
+  merged = merged or delta.jar
+  merged.cookies = out
+  return {'jar', cjson.encode(merged), 'wr', ''}
+end
+
 -- ---------------------------------------------------------------- usage-limit learning (core's UsageLimitLearner)
 
 local function learned_limit() return num(redis.call('HGET', K_META, 'ul'), 0) end
@@ -605,6 +648,7 @@ local reason = apply_marks(sk, f, marks, rk)
 local retired = f[1]
 local l = num(f[5], 0)
 local ver = f[11]
+local merged = 0
 if not late then
   local fields = {}
   if l > 0 then
@@ -616,10 +660,13 @@ if not late then
     fields[#fields + 1] = 'w'
     fields[#fields + 1] = 1
   end
-  if not retired and ARGV[A + 4] == '1' then
-    -- The leaseholder writes the cookies (with maxConcurrencyPerSession > 1 the last release wins).
+  if not retired and ARGV[A + 4] ~= '0' then
+    -- The leaseholder writes the cookies (concurrent leases of one session: their changes are merged).
+    local written = write_cookies(sk, ver, ARGV[A + 4], ARGV[A + 5], ARGV[A + 7], ARGV[A + 8])
+    if written[#written] == '' then merged = 1 end
+    for _, v in ipairs(written) do fields[#fields + 1] = v end
     ver = num(ver, 0) + 1
-    for _, v in ipairs({'ver', ver, 'jar', ARGV[A + 5], 'ud', ARGV[A + 6], 'wr', WORKER}) do fields[#fields + 1] = v end
+    for _, v in ipairs({'ver', ver, 'ud', ARGV[A + 6]}) do fields[#fields + 1] = v end
   end
   if #fields > 0 then redis.call('HSET', sk, unpack(fields)) end
 end
@@ -646,7 +693,7 @@ if not retired then
 end
 local lt = 0
 if late then lt = 1 end
-return {'R', retired or '', here, lt, ver}
+return {'R', retired or '', here, lt, ver, merged}
 `;
 
 const APPLY = `
@@ -659,9 +706,14 @@ local rk = rkey(f[3])
 local reason = apply_marks(sk, f, ARGV[A + 3], rk)
 local retired = f[1]
 local ver = f[11]
-if not retired and ARGV[A + 4] == '1' then
+local merged = 0
+if not retired and ARGV[A + 4] ~= '0' then
+  local fields = write_cookies(sk, ver, ARGV[A + 4], ARGV[A + 5], ARGV[A + 7], ARGV[A + 8])
+  if fields[#fields] == '' then merged = 1 end
   ver = redis.call('HINCRBY', sk, 'ver', 1)
-  redis.call('HSET', sk, 'jar', ARGV[A + 5], 'ud', ARGV[A + 6], 'wr', WORKER)
+  fields[#fields + 1] = 'ud'
+  fields[#fields + 1] = ARGV[A + 6]
+  redis.call('HSET', sk, unpack(fields))
 end
 local here = 0
 if not retired then
@@ -673,7 +725,7 @@ if not retired then
     retired = 'expired'
   end
 end
-return {'R', retired or '', here, 0, ver}
+return {'R', retired or '', here, 0, ver, merged}
 `;
 
 const RETIRE = `

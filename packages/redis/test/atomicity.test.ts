@@ -33,6 +33,42 @@ async function warmSession(pool: SessionPool): Promise<Session> {
     return lease.session;
 }
 
+describe('concurrent leases of one session merge their cookie changes', () => {
+    const URL = 'http://shop.example.com/';
+
+    it('cookies set, changed and removed by two workers\' leases all reach the store (no last release wins)', async () => {
+        const poolId = uniquePoolId('merge');
+        const [a, b] = await twoWorkers(poolId, { maxPoolSize: 1, maxConcurrencyPerSession: 2 });
+        const first = await a.acquire();
+        first.session.setCookie('base=1; Path=/', URL);
+        first.session.setCookie('gone=1; Path=/', URL);
+        first.session.markGood();
+        first.release();
+        await a.fetchStats();
+        const leaseA = await a.acquire();
+        const leaseB = await b.acquire();
+        expect(leaseB.session.id).toBe(leaseA.session.id); // one session, two leases, two workers
+        expect(leaseB.session.getCookieString(URL)).toBe('base=1; gone=1');
+        leaseA.session.setCookie('a=1; Path=/', URL);
+        leaseA.session.setCookie('base=2; Path=/', URL);
+        leaseB.session.setCookie('b=1; Path=/', URL);
+        leaseB.session.setCookie('gone=; Path=/; Max-Age=0', URL);
+        leaseA.release();
+        await a.fetchStats();
+        leaseB.release();
+        await b.fetchStats();
+        const expected = ['a=1', 'b=1', 'base=2'];
+        const sorted = (header: string) => header.split('; ').sort();
+        // Both workers' next leases (and a third worker) see every change.
+        for (const pool of [a, b, await fx.pool(poolId, { maxPoolSize: 1, maxConcurrencyPerSession: 2 })]) {
+            const lease = await pool.acquire();
+            expect(sorted(lease.session.getCookieString(URL))).toEqual(expected);
+            lease.release();
+            await pool.fetchStats();
+        }
+    });
+});
+
 describe('counters travel as deltas, applied atomically in Redis', () => {
     it('concurrent marks of two workers on one session add up exactly', async () => {
         const poolId = uniquePoolId('deltas');

@@ -129,6 +129,14 @@ export interface SharedSessionUpdate {
     marks: string;
     /** New cookie jar JSON, when the cookies changed. */
     cookieJar?: string | undefined;
+    /**
+     * The cookies set and removed since `baseVersion` (JSON `{ jar, set, remove }`: the jar's own fields, serialized
+     * cookies, "domain;path;key" keys). When another lease wrote the session's cookies since that version, the
+     * store merges these changes into its jar instead of overwriting it with `cookieJar`.
+     */
+    cookieChanges?: string | undefined;
+    /** The content version the worker's cookies were read at. */
+    baseVersion?: number | undefined;
     /** New userData JSON, when it changed. */
     userData?: string | undefined;
     /** Random number in [0, 1) for jittered backoffs (the pool's `random` option). */
@@ -150,6 +158,8 @@ export interface SharedUpdateResult {
     gone: boolean;
     /** Content version after this call. */
     version: number | undefined;
+    /** The cookies were merged with another lease's: the store's jar is not the worker's copy. */
+    merged: boolean;
 }
 
 /** Pool-wide state and counters. */

@@ -56,6 +56,8 @@ export class RemoteBackend implements PoolBackend {
     /** Sessions this worker has seen, by id: the local cache of the shared state. */
     private readonly known = new Map<string, Session>();
     private readonly contentVersions = new Map<string, number>();
+    /** The cookies of each session as of its content version (cookie key → JSON): what a write's changes are computed against. */
+    private readonly cookieBase = new Map<string, Map<string, string>>();
     /** Marks made during a lease, sent with its release. */
     private readonly pendingMarks = new Map<string, string>();
     /** Sessions whose cookies or userData changed since they were last written. */
@@ -397,6 +399,7 @@ export class RemoteBackend implements PoolBackend {
             session._setJar(record.cookieJar ? deserializeCookieJar(record.cookieJar) : createCookieJar());
             if (record.userData !== undefined) session.userData = JSON.parse(record.userData) as Record<string, unknown>;
             this.contentVersions.set(session.id, record.version);
+            this.cookieBase.set(session.id, cookieIndex(record.cookieJar ? (JSON.parse(record.cookieJar) as SerializedJar) : undefined));
         } catch (error) {
             this.host.log.warning(`Session ${session.id} has unreadable cookies or userData in ${this.describe()}; keeping the local copy: ${(error as Error).message}`);
         } finally {
@@ -423,14 +426,29 @@ export class RemoteBackend implements PoolBackend {
         this.runInBackground(`release session ${id}`, () => connection.release(lease.leaseId!, id, update), (result) => this.afterUpdate(session, result));
     }
 
+    /** The session's cookies and userData for an update, with the cookie changes since the version they were read at. */
     private takeContent(session: Session, update: SharedSessionUpdate): void {
         this.changedContent.delete(session.id);
-        update.cookieJar = JSON.stringify(session.cookieJar.serializeSync());
+        const jar = session.cookieJar.serializeSync() as SerializedJar;
+        const current = cookieIndex(jar);
+        const base = this.cookieBase.get(session.id);
+        if (base) {
+            const set: unknown[] = [];
+            const remove: string[] = [];
+            for (const [key, json] of current) if (base.get(key) !== json) set.push(JSON.parse(json));
+            for (const key of base.keys()) if (!current.has(key)) remove.push(key);
+            const { cookies: _cookies, ...header } = jar;
+            update.cookieChanges = JSON.stringify({ jar: header, set, remove });
+            update.baseVersion = this.contentVersions.get(session.id) ?? -1;
+        }
+        this.cookieBase.set(session.id, current);
+        update.cookieJar = JSON.stringify(jar);
         update.userData = JSON.stringify(session.userData);
     }
 
     private afterUpdate(session: Session, result: SharedUpdateResult): void {
-        if (result.version !== undefined) this.contentVersions.set(session.id, result.version);
+        // Merged with another lease's cookies: this copy lacks theirs, so the next lease reads the store's.
+        if (result.version !== undefined) this.contentVersions.set(session.id, result.merged ? -1 : result.version);
         if (result.retired) {
             if (result.retiredHere) this.host.countRetired(result.retired);
             if (!session.retired) this.applyRemoteRetirement(session, result.retired);
@@ -573,6 +591,7 @@ export class RemoteBackend implements PoolBackend {
         session._proxy = this.routeOf(session.proxyUrl);
         this.known.set(session.id, session);
         this.contentVersions.set(session.id, 1);
+        this.cookieBase.set(session.id, cookieIndex(session.cookieJar.serializeSync() as SerializedJar));
         this.host.counters.created += 1;
         this.host.emit('sessionCreated', session);
     }
@@ -711,6 +730,7 @@ export class RemoteBackend implements PoolBackend {
         if (this.retiredIds.size >= RETIRED_IDS_KEPT) this.retiredIds.clear();
         this.retiredIds.add(id);
         this.contentVersions.delete(id);
+        this.cookieBase.delete(id);
         this.changedContent.delete(id);
         const connection = this.connection;
         if (this.applyingRemote === 0 && connection) {
@@ -900,4 +920,19 @@ function toNewSharedSession(session: Session): NewSharedSession {
         cookieJar: state.cookieJar ? JSON.stringify(state.cookieJar) : undefined,
         userData: JSON.stringify(state.userData),
     };
+}
+
+interface SerializedJar {
+    cookies?: Record<string, unknown>[];
+    [field: string]: unknown;
+}
+
+/** Cookie key ("domain;path;name", as the store's merge keys them) → the cookie's JSON without its access time. */
+function cookieIndex(jar: SerializedJar | undefined): Map<string, string> {
+    const index = new Map<string, string>();
+    for (const cookie of Array.isArray(jar?.cookies) ? jar.cookies : []) {
+        const { lastAccessed: _lastAccessed, ...rest } = cookie;
+        index.set(`${String(cookie.domain ?? '')};${String(cookie.path ?? '')};${String(cookie.key ?? '')}`, JSON.stringify(rest));
+    }
+    return index;
 }
