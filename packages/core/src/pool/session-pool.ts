@@ -144,7 +144,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
             get closed() {
                 return pool.closed;
             },
-            emit: (event, ...args) => (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args),
+            emit: this.emit.bind(this) as PoolHost['emit'],
             buildSession: (id, proxyUrl, now) => buildSession(this, this.settings, id, proxyUrl, now),
             sessionToAdd: (options) => sessionToAdd(this, this.settings, options),
             countRetired: (reason) => {

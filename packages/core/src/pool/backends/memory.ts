@@ -4,7 +4,7 @@ import { type ProxyEntry, ProxyHealth, type ProxyHealthState, type ProxyInfo, ty
 import { type RetireReason, Session, type SessionOptions, type SessionState } from '../../session.js';
 import { AvailableList, CoolingHeap } from '../../structures.js';
 import { UsageLimitLearner } from '../../usage-limit.js';
-import type { BackendAcquireOptions, FetchedGauges, PoolBackend, PoolGauges, PoolHost } from '../backend.js';
+import type { BackendAcquireOptions, FetchedGauges, PoolBackend, PoolCounters, PoolGauges, PoolHost } from '../backend.js';
 import { SessionLease } from '../lease.js';
 import { duplicateIdError } from '../minting.js';
 import { type Waiter, waitedSecs } from '../waiters.js';
@@ -30,9 +30,14 @@ export class MemoryBackend implements PoolBackend {
     private wakeTimer: NodeJS.Timeout | undefined;
     private wakeAt = Number.POSITIVE_INFINITY;
     private lastExpirySweep = 0;
+    // Read on every request: held here rather than looked up through the host each time.
+    private readonly counters: PoolCounters;
+    private readonly maxConcurrency: number;
 
     constructor(private readonly host: PoolHost) {
         const { settings } = host;
+        this.counters = host.counters;
+        this.maxConcurrency = settings.maxConcurrencyPerSession;
         this.usageLimit = settings.learnUsageLimit ? new UsageLimitLearner() : undefined;
         this.proxyHealth = new ProxyHealth({ ...settings.proxyHealth, random: settings.random }, (entry, from, to) => this.onProxyTransition(entry, from, to));
         // Proxies are known up front so stats list them even before their first session.
@@ -167,9 +172,9 @@ export class MemoryBackend implements PoolBackend {
         if (session._leases === 0) this.leasedSessionCount += 1;
         session._leases += 1;
         this.activeLeases += 1;
-        this.host.counters.leasesGranted += 1;
+        this.counters.leasesGranted += 1;
         // A fresh session stays exclusive until its first use completes: its cookie has not arrived yet.
-        if (fresh || !session._warm || session._leases >= this.host.settings.maxConcurrencyPerSession) {
+        if (fresh || !session._warm || session._leases >= this.maxConcurrency) {
             if (session._slot === 1) this.available.remove(session);
         } else if (session._slot === 1) {
             this.available.rotate(session);
@@ -203,7 +208,7 @@ export class MemoryBackend implements PoolBackend {
         if (session.cooldownUntilMs > now) {
             if (session._slot === 1) this.available.remove(session);
             if (session._slot !== 2) this.cooling.push(session);
-        } else if (session._slot === 0 && session._leases < this.host.settings.maxConcurrencyPerSession) {
+        } else if (session._slot === 0 && session._leases < this.maxConcurrency) {
             this.available.push(session);
         }
         this.servePinned(session, now);
@@ -313,7 +318,7 @@ export class MemoryBackend implements PoolBackend {
         while (top && top.cooldownUntilMs <= now) {
             this.cooling.pop();
             top.cooldownUntilMs = 0;
-            if (top._leases < this.host.settings.maxConcurrencyPerSession) this.available.push(top);
+            if (top._leases < this.maxConcurrency) this.available.push(top);
             top = this.cooling.peek();
         }
     }
@@ -440,7 +445,7 @@ export class MemoryBackend implements PoolBackend {
         if (!reserved) route.activeSessions += 1;
         if (created) {
             route.sessionsCreated += 1;
-            this.host.counters.created += 1;
+            this.counters.created += 1;
         }
         if (!hold) this.shelve(session);
         this.host.markDirty();
@@ -522,10 +527,10 @@ export class MemoryBackend implements PoolBackend {
         this.host.markDirty();
         const route = session._proxy as ProxyEntry | undefined;
         if (outcome === 'good') {
-            this.host.counters.markedGood += 1;
+            this.counters.markedGood += 1;
             if (route) this.proxyHealth.recordSuccess(route);
         } else {
-            this.host.counters.markedBad += 1;
+            this.counters.markedBad += 1;
             if (route && blameProxy) this.proxyHealth.recordFailure(route, 'error', Date.now());
         }
         const learnedLimit = this.usageLimit?.limit;
@@ -558,7 +563,7 @@ export class MemoryBackend implements PoolBackend {
         if (session.retired) return;
         const now = Date.now();
         const route = session._proxy as ProxyEntry | undefined;
-        this.host.counters.rateLimited += 1;
+        this.counters.rateLimited += 1;
         const until = route
             ? this.proxyHealth.recordRateLimit(route, retryAfterMs, now)
             : now + (retryAfterMs ?? (this.host.settings.sessionLimits.maxAgeSecs > 0 ? 1000 : 0));
@@ -586,7 +591,7 @@ export class MemoryBackend implements PoolBackend {
         if (to !== 'benched') this.mintRetryAt = 0;
         const stats = entry.stats(Date.now());
         if (to === 'benched') {
-            this.host.counters.proxiesBenched += 1;
+            this.counters.proxiesBenched += 1;
             this.host.log.info(`Proxy ${redactProxyUrl(entry.url)} benched until ${stats.benchedUntil} (${entry.blocks} blocks, ${entry.errors} errors)`);
             this.host.emit('proxyBenched', stats);
         } else if (from === 'benched') {
