@@ -5,7 +5,7 @@ import { RedisSessionStore, type RedisSessionStoreOptions } from '../src/index.j
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep, waitFor } from '@sessionkit/test-utils';
 
 let counter = 0;
 /** A pool id no other test (or test run) uses. */
@@ -112,17 +112,6 @@ export class RedisForwarder {
         for (const socket of this.sockets) socket.destroy();
         this.sockets.clear();
         if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-}
-
-/** Polls until `check()` is truthy (or throws after `timeoutMs`). */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, what = 'the condition'): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await check();
-        if (value) return value;
-        if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-        await sleep(10);
     }
 }
 

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import {
     FileSessionStore,
@@ -10,19 +9,11 @@ import {
 } from '@sessionkit/core';
 import { isSharedSessionStore } from '@sessionkit/core/spi';
 import { RedisSessionStore, RedisUnavailableError } from '../src/index.js';
+import { closedPort } from '@sessionkit/test-utils';
 import { Fixture, REDIS_URL, RedisForwarder, captureLog, keyPrefix, quietLog, rawClient, uniquePoolId } from './helpers.js';
 
 const fx = new Fixture();
 afterEach(() => fx.cleanup());
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-}
 
 describe('RedisSessionStore options', () => {
     it('validates its options with messages naming the option', () => {
