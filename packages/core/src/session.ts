@@ -190,16 +190,6 @@ export class Session {
     private readonly _owner: SessionOwner | undefined;
     private readonly _emitter: { emit(event: string, ...args: unknown[]): unknown } | undefined;
 
-    // --- Bookkeeping owned by SessionPool (intrusive list + heap), kept here so a pool adds no per-session objects.
-    /** @internal */ _leases = 0;
-    /** @internal 0 = held by leases, 1 = in the available list, 2 = in the cooling heap. */ _slot = 0;
-    /** @internal */ _prev: Session | undefined = undefined;
-    /** @internal */ _next: Session | undefined = undefined;
-    /** @internal */ _heapIndex = -1;
-    /** @internal Completed at least one use: safe to share between concurrent leases. */ _warm = false;
-    /** @internal */ _proxy: unknown = undefined;
-    /** @internal `timesBenched` of its proxy when the session was bound to it: a later bench burns the session. */ _routeEpoch = 0;
-
     constructor(options: SessionOptions = {}, pooled?: PooledSessionInit) {
         if (pooled) {
             this.id = pooled.id;

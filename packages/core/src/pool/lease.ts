@@ -4,7 +4,7 @@ import type { Session } from '../session.js';
 /** What a lease gives its session back to (the pool's backend). */
 export interface LeaseOwner {
     releaseLease(lease: SessionLease): void;
-    proxyInfoOf(session: Session): ProxyInfo | undefined;
+    proxyInfoOf(lease: SessionLease): ProxyInfo | undefined;
 }
 
 /**
@@ -15,14 +15,17 @@ export class SessionLease {
     readonly session: Session;
     /** The lease's id in a shared store (it expires unless renewed: a dead worker's leases come back); undefined in-process. */
     readonly leaseId: string | undefined;
+    /** @internal The backend's record of the session (its bookkeeping lives there, not on the Session). */
+    readonly _entry: unknown;
     private readonly owner: LeaseOwner;
     private _released = false;
 
     /** @internal */
-    constructor(owner: LeaseOwner, session: Session, leaseId?: string) {
+    constructor(owner: LeaseOwner, session: Session, { leaseId, entry }: { leaseId?: string; entry?: unknown } = {}) {
         this.owner = owner;
         this.session = session;
         this.leaseId = leaseId;
+        this._entry = entry;
     }
 
     get released(): boolean {
@@ -34,7 +37,7 @@ export class SessionLease {
     }
 
     get proxyInfo(): ProxyInfo | undefined {
-        return this.owner.proxyInfoOf(this.session);
+        return this.owner.proxyInfoOf(this);
     }
 
     /** Gives the session back. Idempotent: returns false when already released. */

@@ -2,7 +2,7 @@ import { SessionPoolCapacityError, SessionPoolClosedError, SessionPoolTimeoutErr
 import { generateSessionId } from '../../ids.js';
 import { type ProxyEntry, ProxyHealth, type ProxyHealthState, type ProxyInfo, type ProxyStats, redactProxyUrl } from '../../proxy.js';
 import { type RetireReason, Session, type SessionOptions, type SessionState } from '../../session.js';
-import { AvailableList, CoolingHeap } from '../../structures.js';
+import { AvailableList, CoolingHeap, SessionEntry } from '../../structures.js';
 import { UsageLimitLearner } from '../../usage-limit.js';
 import type { BackendAcquireOptions, FetchedGauges, PoolBackend, PoolCounters, PoolGauges, PoolHost } from '../backend.js';
 import { SessionLease } from '../lease.js';
@@ -15,7 +15,8 @@ import { type Waiter, waitedSecs } from '../waiters.js';
  */
 export class MemoryBackend implements PoolBackend {
     readonly persists = true;
-    private readonly sessions = new Map<string, Session>();
+    /** The pool's sessions by id, with their bookkeeping (list links, leases, route). */
+    private readonly sessions = new Map<string, SessionEntry>();
     private readonly usageLimit: UsageLimitLearner | undefined;
     private readonly proxyHealth: ProxyHealth;
     private readonly available = new AvailableList();
@@ -77,12 +78,12 @@ export class MemoryBackend implements PoolBackend {
     }
 
     getSessions(): Session[] {
-        return [...this.sessions.values()];
+        return Array.from(this.sessions.values(), (entry) => entry.session);
     }
 
     sessionStates(now: number): SessionState[] {
         const states: SessionState[] = [];
-        for (const session of this.sessions.values()) if (session.isUsable(now)) states.push(session.getState());
+        for (const { session } of this.sessions.values()) if (session.isUsable(now)) states.push(session.getState());
         return states;
     }
 
@@ -114,11 +115,11 @@ export class MemoryBackend implements PoolBackend {
         const now = Date.now();
         if (!this.host.waiters.hasQueued) {
             this.promoteCooled(now);
-            const session = this.pickAvailable(now);
-            if (session) return this.lease(session);
+            const entry = this.pickAvailable(now);
+            if (entry) return this.lease(entry);
             if (this.canMint() && this.mintableRouteExists(now)) {
                 const minted = await this.mint(now, { hold: true });
-                if (minted && !minted.retired) return this.lease(minted, { fresh: true });
+                if (minted && !minted.session.retired) return this.lease(minted, { fresh: true });
             }
         }
         const waiting = this.host.waiters.add(undefined, options.timeoutMs, options.signal);
@@ -128,25 +129,25 @@ export class MemoryBackend implements PoolBackend {
 
     private async acquirePinned(options: BackendAcquireOptions): Promise<SessionLease> {
         const id = options.sessionId!;
-        const session = this.sessions.get(id);
-        if (!session) throw new SessionUnavailableError(id, 'it is retired or was never in this pool');
+        const entry = this.sessions.get(id);
+        if (!entry) throw new SessionUnavailableError(id, 'it is retired or was never in this pool');
         const now = Date.now();
-        if (this.isLeasable(session, now)) return this.lease(session);
+        if (this.isLeasable(entry, now)) return this.lease(entry);
         // Checking it may have retired it (expired, or its proxy was benched): nothing to wait for.
-        if (session.retired) throw new SessionUnavailableError(id, `it was retired (${session.retireReason})`);
+        if (entry.session.retired) throw new SessionUnavailableError(id, `it was retired (${entry.session.retireReason})`);
         const waiting = this.host.waiters.add(id, options.timeoutMs, options.signal);
         this.scheduleWake();
         return waiting;
     }
 
-    private isLeasable(session: Session, now: number): boolean {
-        if (session._slot === 2) {
-            if (session.cooldownUntilMs > now) return false;
-            this.cooling.remove(session);
-            session.cooldownUntilMs = 0;
-            this.available.push(session);
+    private isLeasable(entry: SessionEntry, now: number): boolean {
+        if (entry._slot === 2) {
+            if (entry.session.cooldownUntilMs > now) return false;
+            this.cooling.remove(entry);
+            entry.session.cooldownUntilMs = 0;
+            this.available.push(entry);
         }
-        return session._slot === 1 && this.checkRoute(session, now);
+        return entry._slot === 1 && this.checkRoute(entry, now);
     }
 
     /** The explanatory message of an acquire that timed out. */
@@ -161,37 +162,38 @@ export class MemoryBackend implements PoolBackend {
         const nextCool = this.cooling.peek();
         return new SessionPoolTimeoutError(
             `Timed out after ${waited} s waiting for a free session: ${this.leasedSessionCount} of ${this.sessions.size} sessions leased, ` +
-                `${this.cooling.size} cooling down${nextCool ? ` (next ready in ${Math.max(0, Math.ceil((nextCool.cooldownUntilMs - now) / 1000))} s)` : ''}, ` +
+                `${this.cooling.size} cooling down${nextCool ? ` (next ready in ${Math.max(0, Math.ceil((nextCool.session.cooldownUntilMs - now) / 1000))} s)` : ''}, ` +
                 `maxPoolSize ${this.host.settings.maxPoolSize}${proxies ? `, ${benched} of ${proxies} proxies benched` : ''}. ` +
                 `Raise maxPoolSize, maxConcurrencyPerSession or acquireTimeoutSecs, or lower the crawler's concurrency.`,
         );
     }
 
     /** `fresh`: a session just minted for this lease. */
-    private lease(session: Session, { fresh = false }: { fresh?: boolean } = {}): SessionLease {
-        if (session._leases === 0) this.leasedSessionCount += 1;
-        session._leases += 1;
+    private lease(entry: SessionEntry, { fresh = false }: { fresh?: boolean } = {}): SessionLease {
+        if (entry.leases === 0) this.leasedSessionCount += 1;
+        entry.leases += 1;
         this.activeLeases += 1;
         this.counters.leasesGranted += 1;
         // A fresh session stays exclusive until its first use completes: its cookie has not arrived yet.
-        if (fresh || !session._warm || session._leases >= this.maxConcurrency) {
-            if (session._slot === 1) this.available.remove(session);
-        } else if (session._slot === 1) {
-            this.available.rotate(session);
+        if (fresh || !entry.warm || entry.leases >= this.maxConcurrency) {
+            if (entry._slot === 1) this.available.remove(entry);
+        } else if (entry._slot === 1) {
+            this.available.rotate(entry);
         }
-        return new SessionLease(this, session);
+        return new SessionLease(this, entry.session, { entry });
     }
 
-    proxyInfoOf(session: Session): ProxyInfo | undefined {
-        return (session._proxy as ProxyEntry | undefined)?.proxyInfo;
+    proxyInfoOf(lease: SessionLease): ProxyInfo | undefined {
+        return (lease._entry as SessionEntry).route.proxyInfo;
     }
 
     releaseLease(lease: SessionLease): void {
-        const { session } = lease;
-        session._leases -= 1;
+        const entry = lease._entry as SessionEntry;
+        const { session } = entry;
+        entry.leases -= 1;
         this.activeLeases -= 1;
-        if (session._leases === 0) this.leasedSessionCount -= 1;
-        session._warm = true;
+        if (entry.leases === 0) this.leasedSessionCount -= 1;
+        entry.warm = true;
         if (session.retired) {
             this.drain();
             return;
@@ -201,25 +203,25 @@ export class MemoryBackend implements PoolBackend {
             session.retire('expired');
             return;
         }
-        if (this.isRouteBurned(session, now)) {
+        if (this.isRouteBurned(entry, now)) {
             session.retire('proxyBenched');
             return;
         }
         if (session.cooldownUntilMs > now) {
-            if (session._slot === 1) this.available.remove(session);
-            if (session._slot !== 2) this.cooling.push(session);
-        } else if (session._slot === 0 && session._leases < this.maxConcurrency) {
-            this.available.push(session);
+            if (entry._slot === 1) this.available.remove(entry);
+            if (entry._slot !== 2) this.cooling.push(entry);
+        } else if (entry._slot === 0 && entry.leases < this.maxConcurrency) {
+            this.available.push(entry);
         }
-        this.servePinned(session, now);
+        this.servePinned(entry, now);
         this.drain();
     }
 
-    private servePinned(session: Session, now: number): void {
+    private servePinned(entry: SessionEntry, now: number): void {
         const waiters = this.host.waiters;
-        const waiter = waiters.firstPinned(session.id);
-        if (!waiter || !this.isLeasable(session, now)) return;
-        waiters.resolve(waiter, this.lease(session));
+        const waiter = waiters.firstPinned(entry.session.id);
+        if (!waiter || !this.isLeasable(entry, now)) return;
+        waiters.resolve(waiter, this.lease(entry));
     }
 
     /** Serves queued acquires while sessions are free or can be minted. Re-entrant calls are folded into one loop. */
@@ -236,10 +238,10 @@ export class MemoryBackend implements PoolBackend {
                 const now = Date.now();
                 this.promoteCooled(now);
                 for (let waiter = waiters.first(); waiter; waiter = waiters.first()) {
-                    const session = this.pickAvailable(now);
-                    if (session) {
+                    const entry = this.pickAvailable(now);
+                    if (entry) {
                         waiters.take();
-                        waiters.resolve(waiter, this.lease(session));
+                        waiters.resolve(waiter, this.lease(entry));
                         continue;
                     }
                     if (this.canMint() && this.mintableRouteExists(now)) {
@@ -259,15 +261,15 @@ export class MemoryBackend implements PoolBackend {
     private async mintForWaiter(waiter: Waiter, now: number): Promise<void> {
         const waiters = this.host.waiters;
         try {
-            const session = await this.mint(now, { hold: true });
+            const entry = await this.mint(now, { hold: true });
             if (waiter.settled) {
                 // The waiter gave up while the session was being made: keep the session for the next one.
-                if (session && !session.retired) this.shelve(session);
+                if (entry && !entry.session.retired) this.shelve(entry);
                 this.drain();
                 return;
             }
-            if (session && !session.retired) {
-                waiters.resolve(waiter, this.lease(session, { fresh: true }));
+            if (entry && !entry.session.retired) {
+                waiters.resolve(waiter, this.lease(entry, { fresh: true }));
                 return;
             }
             // No route accepted a session after all: back to the front of the line (mint() deferred minting,
@@ -290,7 +292,7 @@ export class MemoryBackend implements PoolBackend {
             return;
         }
         const now = Date.now();
-        let at = this.cooling.peek()?.cooldownUntilMs ?? Number.POSITIVE_INFINITY;
+        let at = this.cooling.peek()?.session.cooldownUntilMs ?? Number.POSITIVE_INFINITY;
         // Queued acquires (not pinned ones) can also be served by a new session once a route takes one again.
         if (hasQueued && this.canMint()) at = Math.min(at, this.nextMintableAt(now));
         if (!Number.isFinite(at)) return;
@@ -303,8 +305,8 @@ export class MemoryBackend implements PoolBackend {
             const wakeNow = Date.now();
             this.promoteCooled(wakeNow);
             for (const id of waiters.pinnedIds()) {
-                const session = this.sessions.get(id);
-                if (session) this.servePinned(session, wakeNow);
+                const entry = this.sessions.get(id);
+                if (entry) this.servePinned(entry, wakeNow);
             }
             this.drain();
         }, Math.max(1, at - now + 1));
@@ -315,41 +317,41 @@ export class MemoryBackend implements PoolBackend {
     /** Moves sessions whose cooldown is over back to the available list. */
     private promoteCooled(now: number): void {
         let top = this.cooling.peek();
-        while (top && top.cooldownUntilMs <= now) {
+        while (top && top.session.cooldownUntilMs <= now) {
             this.cooling.pop();
-            top.cooldownUntilMs = 0;
-            if (top._leases < this.maxConcurrency) this.available.push(top);
+            top.session.cooldownUntilMs = 0;
+            if (top.leases < this.maxConcurrency) this.available.push(top);
             top = this.cooling.peek();
         }
     }
 
     /** The least recently used session that can be handed out now; drops expired and proxy-benched ones on the way. */
-    private pickAvailable(now: number): Session | undefined {
-        let session = this.available.head;
-        while (session) {
-            const next = session._next;
-            if (this.checkRoute(session, now)) return session;
-            session = next && next._slot === 1 ? next : this.available.head;
+    private pickAvailable(now: number): SessionEntry | undefined {
+        let entry = this.available.head;
+        while (entry) {
+            const next = entry._next;
+            if (this.checkRoute(entry, now)) return entry;
+            entry = next && next._slot === 1 ? next : this.available.head;
         }
         return undefined;
     }
 
     /** Whether a listed session can go now; if not, retires or parks it. */
-    private checkRoute(session: Session, now: number): boolean {
+    private checkRoute(entry: SessionEntry, now: number): boolean {
+        const { session, route } = entry;
         if (session.isExpired(now)) {
             session.retire('expired');
             return false;
         }
-        const route = session._proxy as ProxyEntry;
-        if (this.isRouteBurned(session, now)) {
+        if (this.isRouteBurned(entry, now)) {
             session.retire('proxyBenched');
             return false;
         }
         if (route.cooldownUntilMs > now) {
             // The whole route (IP) is rate limited: park the session until the route's cooldown ends.
-            this.available.remove(session);
+            this.available.remove(entry);
             session.cooldownUntilMs = route.cooldownUntilMs;
-            this.cooling.push(session);
+            this.cooling.push(entry);
             return false;
         }
         return true;
@@ -360,9 +362,9 @@ export class MemoryBackend implements PoolBackend {
     }
 
     /** The proxy was benched since the session was bound to it (even if the bench is over): its identity is burned. */
-    private isRouteBurned(session: Session, now: number): boolean {
-        const route = session._proxy as ProxyEntry;
-        return this.proxyHealth.isBenched(route, now) || route.timesBenched !== session._routeEpoch;
+    private isRouteBurned(entry: SessionEntry, now: number): boolean {
+        const { route } = entry;
+        return this.proxyHealth.isBenched(route, now) || route.timesBenched !== entry.routeEpoch;
     }
 
     /** When some route should take a new session again, by the clock (pool capacity aside). */
@@ -393,7 +395,7 @@ export class MemoryBackend implements PoolBackend {
      * leases it (a fresh session must not be picked by anyone else first). Returns undefined when no route
      * accepts new sessions now.
      */
-    private async mint(now: number, { hold }: { hold: boolean }): Promise<Session | undefined> {
+    private async mint(now: number, { hold }: { hold: boolean }): Promise<SessionEntry | undefined> {
         this.creating += 1;
         let route: ProxyEntry | undefined;
         let registered = false;
@@ -406,9 +408,9 @@ export class MemoryBackend implements PoolBackend {
             }
             const session = await this.host.buildSession(id, route.proxyUrl, now);
             if (this.host.closed) throw new SessionPoolClosedError('create a session');
-            this.register(session, route, { created: true, hold, reserved: true });
+            const entry = this.register(session, route, { created: true, hold, reserved: true });
             registered = true;
-            return session;
+            return entry;
         } finally {
             this.creating -= 1;
             if (route && !registered) route.activeSessions -= 1;
@@ -437,33 +439,33 @@ export class MemoryBackend implements PoolBackend {
      * `created`: a new session (counted, announced). `hold`: the caller leases it right away (not listed as
      * free). `reserved`: `chooseRoute` already counted it on its route.
      */
-    private register(session: Session, route: ProxyEntry, { created, hold = false, reserved = false }: { created: boolean; hold?: boolean; reserved?: boolean }): void {
+    private register(session: Session, route: ProxyEntry, { created, hold = false, reserved = false }: { created: boolean; hold?: boolean; reserved?: boolean }): SessionEntry {
         if (this.sessions.has(session.id)) throw duplicateIdError(session.id);
-        session._proxy = route;
-        session._routeEpoch = route.timesBenched;
-        this.sessions.set(session.id, session);
+        const entry = new SessionEntry(session, route);
+        this.sessions.set(session.id, entry);
         if (!reserved) route.activeSessions += 1;
         if (created) {
             route.sessionsCreated += 1;
             this.counters.created += 1;
         }
-        if (!hold) this.shelve(session);
+        if (!hold) this.shelve(entry);
         this.host.markDirty();
         if (created) this.host.emit('sessionCreated', session);
+        return entry;
     }
 
     /** Lists an idle session that is in no list: as available, or as cooling while its cooldown lasts. */
-    private shelve(session: Session): void {
-        if (session._slot !== 0 || session._leases > 0 || session.retired) return;
-        if (session.cooldownUntilMs > Date.now()) this.cooling.push(session);
-        else this.available.push(session);
+    private shelve(entry: SessionEntry): void {
+        if (entry._slot !== 0 || entry.leases > 0 || entry.session.retired) return;
+        if (entry.session.cooldownUntilMs > Date.now()) this.cooling.push(entry);
+        else this.available.push(entry);
     }
 
     /** Retires expired sessions from the oldest end; pool sessions expire in creation order. */
     private sweepExpired(now: number): void {
         if (now - this.lastExpirySweep < 1000) return;
         this.lastExpirySweep = now;
-        for (const session of this.sessions.values()) {
+        for (const { session } of this.sessions.values()) {
             if (!session.isExpired(now)) break;
             session.retire('expired');
         }
@@ -474,7 +476,7 @@ export class MemoryBackend implements PoolBackend {
     async getSession(sessionId: string | undefined): Promise<Session | undefined> {
         const now = Date.now();
         if (sessionId !== undefined) {
-            const session = this.sessions.get(sessionId);
+            const session = this.sessions.get(sessionId)?.session;
             return session && session.isUsable(now) ? session : undefined;
         }
         this.sweepExpired(now);
@@ -482,13 +484,13 @@ export class MemoryBackend implements PoolBackend {
         const idle = this.pickAvailable(now);
         if (idle) {
             this.available.rotate(idle);
-            return idle;
+            return idle.session;
         }
         if (this.canMint() && this.mintableRouteExists(now)) {
             const minted = await this.mint(now, { hold: false });
-            if (minted && !minted.retired) return minted;
+            if (minted && !minted.session.retired) return minted.session;
         }
-        for (const session of this.sessions.values()) if (session.isUsable(now)) return session;
+        for (const { session } of this.sessions.values()) if (session.isUsable(now)) return session;
         // Every slot is taken by sessions being created right now; wait for one like acquire() does.
         const lease = await this.acquire({ timeoutMs: this.host.settings.acquireTimeoutMs, sessionId: undefined, signal: undefined });
         lease.release();
@@ -506,7 +508,7 @@ export class MemoryBackend implements PoolBackend {
                 throw new SessionPoolCapacityError('Cannot add a session: no proxy accepts new sessions now (all benched or cooling down).');
             }
             this.drain();
-            return minted;
+            return minted.session;
         }
         const session = this.host.sessionToAdd(options);
         this.register(session, this.proxyHealth.entry(session.proxyUrl), { created: true });
@@ -515,7 +517,7 @@ export class MemoryBackend implements PoolBackend {
     }
 
     retireSession(sessionOrId: Session | string, reason: RetireReason): boolean {
-        const session = typeof sessionOrId === 'string' ? this.sessions.get(sessionOrId) : sessionOrId;
+        const session = typeof sessionOrId === 'string' ? this.sessions.get(sessionOrId)?.session : sessionOrId;
         if (!session || session.retired) return false;
         session.retire(reason);
         return true;
@@ -525,7 +527,7 @@ export class MemoryBackend implements PoolBackend {
 
     onSessionMarked(session: Session, outcome: 'good' | 'bad', blameProxy: boolean): void {
         this.host.markDirty();
-        const route = session._proxy as ProxyEntry | undefined;
+        const route = this.entryOf(session)?.route;
         if (outcome === 'good') {
             this.counters.markedGood += 1;
             if (route) this.proxyHealth.recordSuccess(route);
@@ -538,11 +540,12 @@ export class MemoryBackend implements PoolBackend {
     }
 
     onSessionRetired(session: Session, reason: RetireReason): void {
-        if (this.sessions.get(session.id) !== session) return;
+        const entry = this.entryOf(session);
+        if (!entry) return;
         this.sessions.delete(session.id);
-        if (session._slot === 1) this.available.remove(session);
-        else if (session._slot === 2) this.cooling.remove(session);
-        const route = session._proxy as ProxyEntry;
+        if (entry._slot === 1) this.available.remove(entry);
+        else if (entry._slot === 2) this.cooling.remove(entry);
+        const { route } = entry;
         route.activeSessions -= 1;
         if (reason === 'blocked' || reason === 'manual') this.proxyHealth.recordFailure(route, 'block', Date.now());
         if (reason === 'blocked' && this.usageLimit?.recordBlock(session.usageCount)) {
@@ -562,22 +565,29 @@ export class MemoryBackend implements PoolBackend {
     onSessionCoolDown(session: Session, retryAfterMs: number | undefined, statusCode: number | undefined): void {
         if (session.retired) return;
         const now = Date.now();
-        const route = session._proxy as ProxyEntry | undefined;
+        const entry = this.entryOf(session);
+        const route = entry?.route;
         this.counters.rateLimited += 1;
         const until = route
             ? this.proxyHealth.recordRateLimit(route, retryAfterMs, now)
             : now + (retryAfterMs ?? (this.host.settings.sessionLimits.maxAgeSecs > 0 ? 1000 : 0));
         if (until > session.cooldownUntilMs) session.cooldownUntilMs = until;
-        if (session._slot === 1) {
-            this.available.remove(session);
-            this.cooling.push(session);
-        } else if (session._slot === 2) {
-            this.cooling.update(session);
+        if (entry?._slot === 1) {
+            this.available.remove(entry);
+            this.cooling.push(entry);
+        } else if (entry?._slot === 2) {
+            this.cooling.update(entry);
         }
         this.host.markDirty();
         this.host.log.debug(`Session ${session.id} cools down for ${until - now} ms${statusCode ? ` after ${statusCode}` : ''}`);
         this.host.emit('sessionCooledDown', session, session.cooldownUntilMs);
         this.scheduleWake();
+    }
+
+    /** The entry of a session of this pool (undefined for a retired one, or a Session the pool never took). */
+    private entryOf(session: Session): SessionEntry | undefined {
+        const entry = this.sessions.get(session.id);
+        return entry !== undefined && entry.session === session ? entry : undefined;
     }
 
     onSessionChanged(): void {

@@ -79,6 +79,8 @@ export class RemoteBackend implements PoolBackend {
     private lastWait: SharedWaitInfo | undefined;
 
     private heldLeases = 0;
+    /** Leases this worker holds, by session id (a session may be leased more than once: maxConcurrencyPerSession). */
+    private readonly leaseCounts = new Map<string, number>();
     /** The pool's learned usage limit (learnUsageLimit), as the store last told this worker. */
     private learnedLimit: number | undefined;
     private snapshot: SharedPoolSnapshot | undefined;
@@ -348,10 +350,10 @@ export class RemoteBackend implements PoolBackend {
     }
 
     private lease(session: Session, leaseId: string): SessionLease {
-        session._leases += 1;
+        this.leaseCounts.set(session.id, this.leasesOf(session) + 1);
         this.heldLeases += 1;
         this.host.counters.leasesGranted += 1;
-        return new SessionLease(this, session, leaseId);
+        return new SessionLease(this, session, { leaseId });
     }
 
     private giveBack(connection: SharedPoolConnection, leaseId: string, sessionId: string): void {
@@ -377,7 +379,6 @@ export class RemoteBackend implements PoolBackend {
                 ...(record.proxyUrl !== undefined ? { proxyUrl: record.proxyUrl } : {}),
                 sessionPool: this.host.owner,
             });
-            session._proxy = this.routeOf(record.proxyUrl);
             this.known.set(record.id, session);
         } else if (!this.pendingMarks.has(record.id)) {
             // Marks not yet sent are newer than the store's counters: keep the local ones then.
@@ -386,7 +387,6 @@ export class RemoteBackend implements PoolBackend {
             session.errorCount = record.errorCount;
         }
         session.cooldownUntilMs = record.cooldownUntilMs > Date.now() ? record.cooldownUntilMs : 0;
-        session._warm = record.warm;
         if (record.hasContent) this.applyContent(session, record);
         return session;
     }
@@ -407,15 +407,21 @@ export class RemoteBackend implements PoolBackend {
         }
     }
 
-    proxyInfoOf(session: Session): ProxyInfo | undefined {
-        return (session._proxy as ProxyEntry | undefined)?.proxyInfo;
+    proxyInfoOf(lease: SessionLease): ProxyInfo | undefined {
+        return this.routeOf(lease.session.proxyUrl).proxyInfo;
+    }
+
+    /** Leases this worker holds on the session. */
+    private leasesOf(session: Session): number {
+        return this.leaseCounts.get(session.id) ?? 0;
     }
 
     releaseLease(lease: SessionLease): void {
         const { session } = lease;
-        session._leases -= 1;
+        const left = this.leasesOf(session) - 1;
+        if (left > 0) this.leaseCounts.set(session.id, left);
+        else this.leaseCounts.delete(session.id);
         this.heldLeases -= 1;
-        session._warm = true;
         const connection = this.connection;
         if (!connection) return; // torn down: the store gave the lease back when it closed
         const id = session.id;
@@ -588,7 +594,6 @@ export class RemoteBackend implements PoolBackend {
     }
 
     private adopt(session: Session): void {
-        session._proxy = this.routeOf(session.proxyUrl);
         this.known.set(session.id, session);
         this.contentVersions.set(session.id, 1);
         this.cookieBase.set(session.id, cookieIndex(session.cookieJar.serializeSync() as SerializedJar));
@@ -703,8 +708,7 @@ export class RemoteBackend implements PoolBackend {
         let mark: string;
         if (outcome === 'good') {
             this.host.counters.markedGood += 1;
-            const route = session._proxy as ProxyEntry | undefined;
-            if (route) route.rateLimitStreak = 0; // a success ends the route's rate-limit streak (local estimate)
+            this.routeOf(session.proxyUrl).rateLimitStreak = 0; // a success ends the route's rate-limit streak (local estimate)
             mark = 'g';
         } else {
             this.host.counters.markedBad += 1;
@@ -712,7 +716,7 @@ export class RemoteBackend implements PoolBackend {
         }
         // The store retires at the learned limit too (with the marks); retiring here spares the next request.
         if (this.learnedLimit !== undefined && session.usageCount >= this.learnedLimit && !session.retired) session.retire('maxUsageCount');
-        if (session._leases > 0) {
+        if (this.leasesOf(session) > 0) {
             // Sent with the release: one store call per lease.
             this.pendingMarks.set(session.id, (this.pendingMarks.get(session.id) ?? '') + mark);
             return;
@@ -757,7 +761,7 @@ export class RemoteBackend implements PoolBackend {
     onSessionCoolDown(session: Session, retryAfterMs: number | undefined, statusCode: number | undefined): void {
         if (session.retired) return;
         const now = Date.now();
-        const route = (session._proxy as ProxyEntry | undefined) ?? this.directRoute;
+        const route = this.routeOf(session.proxyUrl);
         const rules = this.host.settings.proxyHealth;
         this.host.counters.rateLimited += 1;
         // The store computes the authoritative cooldown (its route's backoff streak); this is the local estimate
@@ -781,7 +785,7 @@ export class RemoteBackend implements PoolBackend {
     onSessionChanged(session?: Session): void {
         if (this.applyingRemote > 0 || !session || session.retired) return;
         this.changedContent.add(session.id);
-        if (session._leases === 0) this.scheduleContentFlush();
+        if (this.leasesOf(session) === 0) this.scheduleContentFlush();
     }
 
     onCookieRejected(): void {}
@@ -799,7 +803,7 @@ export class RemoteBackend implements PoolBackend {
         if (!connection) return;
         for (const id of [...this.changedContent]) {
             const session = this.known.get(id);
-            if (!session || session._leases > 0) continue; // a lease writes them at its release
+            if (!session || this.leasesOf(session) > 0) continue; // a lease writes them at its release
             const update: SharedSessionUpdate = { marks: '', random: this.jitter(), opId: randomUUID() };
             this.takeContent(session, update);
             this.runInBackground(`save the cookies of session ${id}`, () => connection.apply(id, update), (result) => this.afterUpdate(session, result));
