@@ -576,3 +576,15 @@ describe('addSession, createSessionFunction and the seed API', () => {
         expect(fresh.isUsable()).toBe(true);
     });
 });
+
+describe('acquire with an aborted signal', () => {
+    it('rejects at once with the signal reason even when a session is free', async () => {
+        const pool = new SessionPool({ persist: false });
+        await pool.addSession();
+        const controller = new AbortController();
+        controller.abort(new Error('stop'));
+        await expect(pool.acquire({ signal: controller.signal })).rejects.toThrow('stop');
+        expect(pool.getStats().activeLeases).toBe(0);
+        await pool.teardown();
+    });
+});

@@ -191,3 +191,25 @@ describe('error helpers', () => {
         expect(redactProxyUrl('not a url')).toBe('not a url');
     });
 });
+
+describe('sessionOptions of a pool', () => {
+    it.each([
+        ['proxyUrl', 'http://127.0.0.2:8000'],
+        ['usageCount', 3],
+        ['cookies', [{ name: 'a', value: '1', domain: 'example.com' }]],
+    ])('refuses the per-session option %s (it would be silently dropped)', (key, value) => {
+        let thrown: unknown;
+        try {
+            new SessionPool({ persist: false, sessionOptions: { [key]: value } });
+        } catch (error) {
+            thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(InvalidOptionError);
+        expect((thrown as InvalidOptionError).option).toBe(`sessionOptions.${key}`);
+        expect((thrown as Error).message).toMatch(/describes one session, not every session of a pool/);
+    });
+
+    it('still accepts limits and userData', () => {
+        expect(() => new SessionPool({ persist: false, sessionOptions: { maxAgeSecs: 10, maxUsageCount: 5, userData: { a: 1 } } })).not.toThrow();
+    });
+});
