@@ -36,3 +36,4 @@ export {
     checkStatusCodes,
     checkString,
 } from './validate.js';
+export { MemorySharedSessionStore } from './pool/backends/memory-shared-store.js';

@@ -11,14 +11,18 @@ import {
     type SessionStore,
     SessionUnavailableError,
 } from '@sessionkit/core';
+import { MemorySharedSessionStore } from '@sessionkit/core/spi';
 import { Fixture, quietLog, sleep, uniquePoolId, waitFor } from './helpers.js';
 
-// One specification of SessionPool, run against every backend: the in-process one and the Redis one. What a
+// One specification of SessionPool, run against every backend: the in-process one, a remote-like one in memory
+// (the shared backend over an in-process store: asynchronous, records serialised) and the Redis one. What a
 // caller can see must not depend on where the sessions live (except timing: a shared pool writes in the
 // background, so the spec reads pool-wide figures with fetchStats(), which also waits for those writes).
 
 interface Backend {
     name: string;
+    /** Pools opened on one store are workers of one shared pool. */
+    shared: boolean;
     /** Where one pool's state lives; a second pool opened on it sees the first one's sessions. */
     newStore(): SessionStore;
     open(store: SessionStore, options?: SessionPoolOptions): Promise<SessionPool>;
@@ -34,6 +38,7 @@ afterEach(async () => {
 const BACKENDS: Backend[] = [
     {
         name: 'memory',
+        shared: false,
         newStore: () => new MemorySessionStore(),
         open: async (store, options = {}) => {
             const pool = await SessionPool.open({ store, log: quietLog(), ...options });
@@ -42,7 +47,20 @@ const BACKENDS: Backend[] = [
         },
     },
     {
+        // The shared backend's code path (session cache, background writes, merged cookies) without Redis.
+        name: 'remote-like (in memory)',
+        shared: true,
+        newStore: () => new MemorySharedSessionStore(),
+        open: async (store, options = {}) => {
+            const pool = new SessionPool({ store, log: quietLog(), ...options });
+            memoryPools.push(pool);
+            await pool.initialize();
+            return pool;
+        },
+    },
+    {
         name: 'redis',
+        shared: true,
         newStore: () => fx.store(uniquePoolId('spec')),
         open: async (store, options = {}) => {
             const pool = new SessionPool({ store, log: quietLog(), ...options });
@@ -413,5 +431,60 @@ describe.each(BACKENDS)('SessionPool on the $name backend', (backend) => {
             await pool.addSession();
             await expect(pool.addSession()).rejects.toThrow(/pool is full \(maxPoolSize 2\)/);
         });
+    });
+});
+
+describe.each(BACKENDS.filter((backend) => backend.shared))('workers sharing one pool on the $name backend', (backend) => {
+    const URL = 'http://shop.example.com/';
+
+    it('concurrent leases of one session merge their cookie changes (no last release wins)', async () => {
+        const store = backend.newStore();
+        const options = { maxPoolSize: 1, maxConcurrencyPerSession: 2 };
+        const a = await backend.open(store, options);
+        const b = await backend.open(store, options);
+        const first = await a.acquire();
+        first.session.setCookie('base=1; Path=/', URL);
+        first.session.setCookie('gone=1; Path=/', URL);
+        first.session.markGood();
+        first.release();
+        await a.fetchStats();
+        const leaseA = await a.acquire();
+        const leaseB = await b.acquire();
+        expect(leaseB.session.id).toBe(leaseA.session.id);
+        leaseA.session.setCookie('a=1; Path=/', URL);
+        leaseA.session.setCookie('base=2; Path=/', URL);
+        leaseB.session.setCookie('b=1; Path=/', URL);
+        leaseB.session.setCookie('gone=; Path=/; Max-Age=0', URL);
+        leaseA.release();
+        await a.fetchStats();
+        leaseB.release();
+        await b.fetchStats();
+        for (const pool of [a, b, await backend.open(store, options)]) {
+            const lease = await pool.acquire();
+            expect(lease.session.getCookieString(URL).split('; ').sort()).toEqual(['a=1', 'b=1', 'base=2']);
+            lease.release();
+            await pool.fetchStats();
+        }
+    });
+
+    it('a retirement by one worker is heard by the others, and counted once', async () => {
+        const store = backend.newStore();
+        const a = await backend.open(store, { maxPoolSize: 2 });
+        const b = await backend.open(store, { maxPoolSize: 2 });
+        const heard: string[] = [];
+        b.on('sessionRetired', (session, reason) => heard.push(`${session.id}:${reason}`));
+        const lease = await a.acquire();
+        lease.session.markGood();
+        lease.release();
+        await a.fetchStats();
+        const seen = await b.getSession(lease.session.id);
+        expect(seen?.id).toBe(lease.session.id);
+        lease.session.retire();
+        await waitFor(() => heard.length === 1, 3000, 'the retirement to reach the other worker');
+        expect(heard).toEqual([`${lease.session.id}:manual`]);
+        expect(seen?.retired).toBe(true);
+        const stats = await b.fetchStats();
+        expect(stats.sessionsRetired).toBe(1);
+        expect(await b.getSession(lease.session.id)).toBeUndefined();
     });
 });
