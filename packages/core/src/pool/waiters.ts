@@ -28,6 +28,31 @@ export class WaiterQueue {
     /** `timedOut` builds the error of a waiter whose time is up (the explanatory message). */
     constructor(private readonly timedOut: (waiter: Waiter) => Error) {}
 
+    private wakeTimer: NodeJS.Timeout | undefined;
+    private wakeAtMs = Number.POSITIVE_INFINITY;
+
+    /**
+     * Runs `wake` at epoch ms `at` — when a cooldown ends, a proxy comes back, or a shared store said to look
+     * again. One timer: an earlier request replaces a later one, a later one is ignored.
+     */
+    scheduleWake(at: number, wake: () => void): void {
+        if (!Number.isFinite(at)) return;
+        if (this.wakeTimer && this.wakeAtMs <= at) return;
+        if (this.wakeTimer) clearTimeout(this.wakeTimer);
+        this.wakeAtMs = at;
+        this.wakeTimer = setTimeout(() => {
+            this.wakeTimer = undefined;
+            this.wakeAtMs = Number.POSITIVE_INFINITY;
+            wake();
+        }, Math.max(1, at - Date.now() + 1));
+    }
+
+    cancelWake(): void {
+        if (this.wakeTimer) clearTimeout(this.wakeTimer);
+        this.wakeTimer = undefined;
+        this.wakeAtMs = Number.POSITIVE_INFINITY;
+    }
+
     /** Acquires waiting now. */
     get size(): number {
         return this.open;
@@ -149,6 +174,7 @@ export class WaiterQueue {
 
     /** Rejects every waiter (teardown, or a store failing for all of them). */
     rejectAll(error: () => Error): void {
+        this.cancelWake();
         const all = [...this.fifo.slice(this.head), ...[...this.pinnedById.values()].flat()];
         this.fifo = [];
         this.head = 0;

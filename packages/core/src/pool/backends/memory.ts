@@ -28,8 +28,6 @@ export class MemoryBackend implements PoolBackend {
     private activeLeases = 0;
     private draining = false;
     private drainAgain = false;
-    private wakeTimer: NodeJS.Timeout | undefined;
-    private wakeAt = Number.POSITIVE_INFINITY;
     private lastExpirySweep = 0;
     // Read on every request: held here rather than looked up through the host each time.
     private readonly counters: PoolCounters;
@@ -104,8 +102,7 @@ export class MemoryBackend implements PoolBackend {
     }
 
     async close(): Promise<void> {
-        if (this.wakeTimer) clearTimeout(this.wakeTimer);
-        this.wakeTimer = undefined;
+        this.host.waiters.cancelWake();
     }
 
     // ------------------------------------------------------------------ leases
@@ -286,22 +283,14 @@ export class MemoryBackend implements PoolBackend {
         const waiters = this.host.waiters;
         const hasQueued = waiters.hasQueued;
         if ((!hasQueued && !waiters.hasPinned) || this.host.closed) {
-            if (this.wakeTimer) clearTimeout(this.wakeTimer);
-            this.wakeTimer = undefined;
-            this.wakeAt = Number.POSITIVE_INFINITY;
+            waiters.cancelWake();
             return;
         }
         const now = Date.now();
         let at = this.cooling.peek()?.session.cooldownUntilMs ?? Number.POSITIVE_INFINITY;
         // Queued acquires (not pinned ones) can also be served by a new session once a route takes one again.
         if (hasQueued && this.canMint()) at = Math.min(at, this.nextMintableAt(now));
-        if (!Number.isFinite(at)) return;
-        if (this.wakeTimer && this.wakeAt <= at) return;
-        if (this.wakeTimer) clearTimeout(this.wakeTimer);
-        this.wakeAt = at;
-        this.wakeTimer = setTimeout(() => {
-            this.wakeTimer = undefined;
-            this.wakeAt = Number.POSITIVE_INFINITY;
+        waiters.scheduleWake(at, () => {
             const wakeNow = Date.now();
             this.promoteCooled(wakeNow);
             for (const id of waiters.pinnedIds()) {
@@ -309,7 +298,7 @@ export class MemoryBackend implements PoolBackend {
                 if (entry) this.servePinned(entry, wakeNow);
             }
             this.drain();
-        }, Math.max(1, at - now + 1));
+        });
     }
 
     // ------------------------------------------------------------------ picking and minting

@@ -74,8 +74,6 @@ export class RemoteBackend implements PoolBackend {
     private drainRequested = false;
     /** Bumped by every wake-up signal; an acquire that saw it change while it asked the store asks again. */
     private wakeEpoch = 0;
-    private wakeTimer: NodeJS.Timeout | undefined;
-    private wakeAt = Number.POSITIVE_INFINITY;
     private lastWait: SharedWaitInfo | undefined;
 
     private heldLeases = 0;
@@ -544,22 +542,12 @@ export class RemoteBackend implements PoolBackend {
 
     /** Wakes the queue at `at` (a cooldown or a lease expiry the store named), or after the poll interval at the latest. */
     private scheduleWake(at: number): void {
-        if (this.host.waiters.size === 0 || this.host.closed) {
-            if (this.wakeTimer) clearTimeout(this.wakeTimer);
-            this.wakeTimer = undefined;
-            this.wakeAt = Number.POSITIVE_INFINITY;
+        const waiters = this.host.waiters;
+        if (waiters.size === 0 || this.host.closed) {
+            waiters.cancelWake();
             return;
         }
-        const now = Date.now();
-        const target = Math.min(at, now + WAIT_POLL_MS);
-        if (this.wakeTimer && this.wakeAt <= target) return;
-        if (this.wakeTimer) clearTimeout(this.wakeTimer);
-        this.wakeAt = target;
-        this.wakeTimer = setTimeout(() => {
-            this.wakeTimer = undefined;
-            this.wakeAt = Number.POSITIVE_INFINITY;
-            void this.drain();
-        }, Math.max(1, target - now + 1));
+        waiters.scheduleWake(Math.min(at, Date.now() + WAIT_POLL_MS), () => void this.drain());
     }
 
     // ------------------------------------------------------------------ minting
@@ -890,8 +878,7 @@ export class RemoteBackend implements PoolBackend {
     async close(): Promise<void> {
         if (this.connecting) await this.connecting.catch(() => undefined);
         if (this.contentFlushScheduled) this.flushContent();
-        if (this.wakeTimer) clearTimeout(this.wakeTimer);
-        this.wakeTimer = undefined;
+        this.host.waiters.cancelWake();
         while (this.background.size > 0) await Promise.allSettled([...this.background]);
         const connection = this.connection;
         if (!connection) return;
