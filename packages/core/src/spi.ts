@@ -4,7 +4,7 @@
 export type { PoolBackend, PoolHost, PoolCounters, PoolGauges, FetchedGauges, BackendAcquireOptions } from './pool/backend.js';
 export type { LeaseOwner } from './pool/lease.js';
 export type { PoolSettings } from './pool/options.js';
-export { WaiterQueue, type Waiter } from './pool/waiters.js';
+export { WaiterQueue, type Waiter, type WaitState } from './pool/waiters.js';
 export {
     isSharedSessionStore,
     SharedStoreUnavailableError,

@@ -4,7 +4,7 @@ import type { RetireReason, Session, SessionOptions, SessionOwner, SessionState 
 import type { LeaseOwner, SessionLease } from './lease.js';
 import type { PoolSettings } from './options.js';
 import type { SessionPoolEvents } from './session-pool.js';
-import type { Waiter, WaiterQueue } from './waiters.js';
+import type { WaitState, WaiterQueue } from './waiters.js';
 
 // The seam between the one SessionPool and where its sessions live. The pool owns the public API, the
 // options, the events, the activity counters, the waiter queue, minting (createSessionFunction) and
@@ -95,8 +95,8 @@ export interface PoolBackend extends SessionOwner, LeaseOwner {
     gauges(): PoolGauges;
     /** Fresh pool-wide figures (a shared backend reads the store). */
     fetchGauges(): Promise<FetchedGauges>;
-    /** The error of an acquire whose time is up, explaining why nothing was free. */
-    timeoutError(waiter: Waiter): Error;
+    /** Why nothing was free (for the message of an acquire that timed out). */
+    waitState(): WaitState;
     getSessions(): Session[];
     sessionStates(now: number): SessionState[];
     proxyStates(now: number): ProxyStats[];

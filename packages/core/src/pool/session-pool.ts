@@ -13,7 +13,7 @@ import { buildSession, sessionToAdd } from './minting.js';
 import { type PoolSettings, type SessionPoolOptions, resolvePoolLog, resolvePoolSettings } from './options.js';
 import { buildState, loadState } from './persistence.js';
 import { isSharedSessionStore } from './shared-store.js';
-import { WaiterQueue, abortReason } from './waiters.js';
+import { WaiterQueue, abortReason, timeoutError } from './waiters.js';
 
 export interface AcquireOptions {
     /** Wait at most this long (overrides `acquireTimeoutSecs`). */
@@ -125,7 +125,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
 
         this.waiters = new WaiterQueue((waiter) => {
             this.counters.acquireTimeouts += 1;
-            return this.backend.timeoutError(waiter);
+            return timeoutError(waiter, this.backend.waitState());
         });
         const host = this.hostView();
         this.backend = isSharedSessionStore(options.store) ? new RemoteBackend(host, options.store, this.persistStateKey) : new MemoryBackend(host);

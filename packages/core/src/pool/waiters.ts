@@ -1,3 +1,4 @@
+import { SessionPoolTimeoutError } from '../errors.js';
 import type { SessionLease } from './lease.js';
 
 /** An `acquire()` waiting for a session: settled once, by a lease, a timeout, an abort or teardown. */
@@ -211,7 +212,41 @@ export function abortReason(signal: AbortSignal): Error {
     return typeof reason === 'object' && reason !== null ? (reason as Error) : new Error('acquire() aborted', { cause: reason });
 }
 
-/** "Timed out after 1.5 s": how long a waiter waited, for messages. */
-export function waitedSecs(waiter: Waiter, now = Date.now()): number {
-    return Math.round((now - waiter.startedAt) / 100) / 10;
+/** What a backend knows about why nothing was free, for the message of an acquire that timed out. */
+export interface WaitState {
+    /** A shared pool: where it lives (its figures are pool-wide, all workers). */
+    sharedPool: string | undefined;
+    maxPoolSize: number;
+    /** Undefined: the backend has no figures (a shared pool that was never asked to wait). */
+    sessions: number | undefined;
+    leasedSessions: number;
+    /** Leases across all workers (shared pools). */
+    activeLeases: number | undefined;
+    coolingSessions: number;
+    /** When the next cooling session is ready (in-process). */
+    nextReadyInMs: number | undefined;
+    benchedProxies: number;
+    proxies: number;
+}
+
+/** The SessionPoolTimeoutError of a waiter whose time is up: how long it waited, and why nothing was free. */
+export function timeoutError(waiter: Waiter, state: WaitState, now = Date.now()): SessionPoolTimeoutError {
+    const waited = Math.round((now - waiter.startedAt) / 100) / 10;
+    const where = state.sharedPool !== undefined ? ` of the shared pool ${state.sharedPool}` : '';
+    if (waiter.sessionId !== undefined) {
+        return new SessionPoolTimeoutError(`Timed out after ${waited} s waiting for session "${waiter.sessionId}"${where} to be free (it is leased or cooling down).`);
+    }
+    const proxies = state.proxies ? `, ${state.benchedProxies} of ${state.proxies} proxies benched` : '';
+    const figures =
+        state.sessions === undefined
+            ? `maxPoolSize ${state.maxPoolSize}`
+            : `${state.leasedSessions} of ${state.sessions} sessions leased` +
+              `${state.activeLeases !== undefined ? ` (${state.activeLeases} leases, all workers)` : ''}, ${state.coolingSessions} cooling down` +
+              `${state.nextReadyInMs !== undefined ? ` (next ready in ${Math.max(0, Math.ceil(state.nextReadyInMs / 1000))} s)` : ''}, ` +
+              `maxPoolSize ${state.maxPoolSize}${proxies}`;
+    const advice = state.sharedPool !== undefined ? 'lower the concurrency of the workers sharing the pool' : "lower the crawler's concurrency";
+    return new SessionPoolTimeoutError(
+        `Timed out after ${waited} s waiting for a free session${state.sharedPool !== undefined ? ` in the shared pool ${state.sharedPool}` : ''}: ${figures}. ` +
+            `Raise maxPoolSize, maxConcurrencyPerSession or acquireTimeoutSecs, or ${advice}.`,
+    );
 }

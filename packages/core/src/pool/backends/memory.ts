@@ -1,4 +1,4 @@
-import { SessionPoolCapacityError, SessionPoolClosedError, SessionPoolTimeoutError, SessionUnavailableError } from '../../errors.js';
+import { SessionPoolCapacityError, SessionPoolClosedError, SessionUnavailableError } from '../../errors.js';
 import { generateSessionId } from '../../ids.js';
 import { type ProxyEntry, ProxyHealth, type ProxyHealthState, type ProxyInfo, type ProxyStats, redactProxyUrl } from '../../proxy.js';
 import { type RetireReason, Session, type SessionOptions, type SessionState } from '../../session.js';
@@ -7,7 +7,7 @@ import { UsageLimitLearner } from '../../usage-limit.js';
 import type { BackendAcquireOptions, FetchedGauges, PoolBackend, PoolCounters, PoolGauges, PoolHost } from '../backend.js';
 import { SessionLease } from '../lease.js';
 import { duplicateIdError } from '../minting.js';
-import { type Waiter, waitedSecs } from '../waiters.js';
+import type { WaitState, Waiter } from '../waiters.js';
 
 /**
  * The in-process backend: sessions in an intrusive LRU list (free), a heap (cooling) or neither (leased),
@@ -148,21 +148,20 @@ export class MemoryBackend implements PoolBackend {
     }
 
     /** The explanatory message of an acquire that timed out. */
-    timeoutError(waiter: Waiter): Error {
+    waitState(): WaitState {
         const now = Date.now();
-        const waited = waitedSecs(waiter, now);
-        if (waiter.sessionId !== undefined) {
-            return new SessionPoolTimeoutError(`Timed out after ${waited} s waiting for session "${waiter.sessionId}" to be free (it is leased or cooling down).`);
-        }
-        const benched = this.proxyHealth.all().filter((entry) => this.proxyHealth.isBenched(entry, now)).length;
-        const proxies = this.proxyHealth.all().length;
         const nextCool = this.cooling.peek();
-        return new SessionPoolTimeoutError(
-            `Timed out after ${waited} s waiting for a free session: ${this.leasedSessionCount} of ${this.sessions.size} sessions leased, ` +
-                `${this.cooling.size} cooling down${nextCool ? ` (next ready in ${Math.max(0, Math.ceil((nextCool.session.cooldownUntilMs - now) / 1000))} s)` : ''}, ` +
-                `maxPoolSize ${this.host.settings.maxPoolSize}${proxies ? `, ${benched} of ${proxies} proxies benched` : ''}. ` +
-                `Raise maxPoolSize, maxConcurrencyPerSession or acquireTimeoutSecs, or lower the crawler's concurrency.`,
-        );
+        return {
+            sharedPool: undefined,
+            maxPoolSize: this.host.settings.maxPoolSize,
+            sessions: this.sessions.size,
+            leasedSessions: this.leasedSessionCount,
+            activeLeases: undefined,
+            coolingSessions: this.cooling.size,
+            nextReadyInMs: nextCool ? nextCool.session.cooldownUntilMs - now : undefined,
+            benchedProxies: this.proxyHealth.all().filter((entry) => this.proxyHealth.isBenched(entry, now)).length,
+            proxies: this.proxyHealth.all().length,
+        };
     }
 
     /** `fresh`: a session just minted for this lease. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createCookieJar, deserializeCookieJar } from '../../cookies.js';
-import { SessionPoolCapacityError, SessionPoolClosedError, SessionPoolTimeoutError, SessionUnavailableError } from '../../errors.js';
+import { SessionPoolCapacityError, SessionPoolClosedError, SessionUnavailableError } from '../../errors.js';
 import { generateSessionId } from '../../ids.js';
 import { ProxyEntry, type ProxyInfo, type ProxyStats, redactProxyUrl } from '../../proxy.js';
 import { backoffMs } from '../../retry-after.js';
@@ -22,7 +22,7 @@ import {
     type SharedUpdateResult,
     type SharedWaitInfo,
 } from '../shared-store.js';
-import { type Waiter, abortReason, waitedSecs } from '../waiters.js';
+import { type WaitState, abortReason } from '../waiters.js';
 
 type Attempt = SessionLease | { waitUntil: number | undefined } | { unavailable: string };
 
@@ -466,23 +466,20 @@ export class RemoteBackend implements PoolBackend {
         if (this.host.waiters.size > 0) this.wakeWaiters();
     }
 
-    timeoutError(waiter: Waiter): Error {
-        const waited = waitedSecs(waiter);
-        if (waiter.sessionId !== undefined) {
-            return new SessionPoolTimeoutError(
-                `Timed out after ${waited} s waiting for session "${waiter.sessionId}" of the shared pool ${this.describe()} to be free (it is leased or cooling down).`,
-            );
-        }
+    /** Pool-wide figures from the store's last "wait" answer. */
+    waitState(): WaitState {
         const info = this.lastWait;
-        const maxPoolSize = this.host.settings.maxPoolSize;
-        const state = info
-            ? `${info.leasedSessions} of ${info.sessions} sessions leased (${info.activeLeases} leases, all workers), ${info.coolingSessions} cooling down, ` +
-              `maxPoolSize ${maxPoolSize}${info.proxies ? `, ${info.benchedProxies} of ${info.proxies} proxies benched` : ''}`
-            : `maxPoolSize ${maxPoolSize}`;
-        return new SessionPoolTimeoutError(
-            `Timed out after ${waited} s waiting for a free session in the shared pool ${this.describe()}: ${state}. ` +
-                `Raise maxPoolSize, maxConcurrencyPerSession or acquireTimeoutSecs, or lower the concurrency of the workers sharing the pool.`,
-        );
+        return {
+            sharedPool: this.describe(),
+            maxPoolSize: this.host.settings.maxPoolSize,
+            sessions: info?.sessions,
+            leasedSessions: info?.leasedSessions ?? 0,
+            activeLeases: info?.activeLeases ?? 0,
+            coolingSessions: info?.coolingSessions ?? 0,
+            nextReadyInMs: undefined,
+            benchedProxies: info?.benchedProxies ?? 0,
+            proxies: info?.proxies ?? 0,
+        };
     }
 
     private wakeWaiters(): void {
