@@ -131,7 +131,7 @@ export class RedisPoolConnection implements SharedPoolConnection {
         return result;
     }
 
-    async commit(slot: string, session: NewSharedSession, lease: boolean): Promise<SharedCommitResult> {
+    async commit(slot: string, session: NewSharedSession, { lease }: { lease: boolean }): Promise<SharedCommitResult> {
         const skew = this.link.skewMs;
         const reply = (await this.call('commit', 0, {
             slot,

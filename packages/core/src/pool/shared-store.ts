@@ -214,7 +214,7 @@ export interface SharedPoolConnection {
     /** Reserves a slot for a new session on `proxyUrl` ('' = direct), or on a route the store picks (null). */
     reserve(proxyUrl: string | null, random: number): Promise<SharedReserveResult>;
     /** Registers the new session of a slot; with `lease` the caller holds it (a fresh session is held for its creator). */
-    commit(slot: string, session: NewSharedSession, lease: boolean): Promise<SharedCommitResult>;
+    commit(slot: string, session: NewSharedSession, options: { lease: boolean }): Promise<SharedCommitResult>;
     /** Gives a slot back. */
     abort(slot: string): Promise<void>;
     /** Ends a lease: applies the marks, writes the cookies, puts the session back (or retires it). Idempotent per lease. */

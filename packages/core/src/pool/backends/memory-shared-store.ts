@@ -582,7 +582,7 @@ class MemorySharedConnection implements SharedPoolConnection {
         return result;
     }
 
-    async commit(slot: string, session: NewSharedSession, lease: boolean): Promise<SharedCommitResult> {
+    async commit(slot: string, session: NewSharedSession, { lease }: { lease: boolean }): Promise<SharedCommitResult> {
         await hop();
         const result = this.store.commit(this.workerId, slot, clone(session), lease);
         if (result.kind === 'committed' || result.kind === 'expired') this.ownSlots.delete(slot);

@@ -563,7 +563,7 @@ export class RemoteBackend implements PoolBackend {
                 const proxyUrl = slot.askProxy ? await this.host.settings.proxyConfiguration!.newUrl(id) : slot.proxyUrl;
                 const session = await this.host.buildSession(id, proxyUrl);
                 if (this.host.closed) throw new SessionPoolClosedError('create a session');
-                const result = await connection.commit(slot.slot, toNewSharedSession(session), lease);
+                const result = await connection.commit(slot.slot, toNewSharedSession(session), { lease });
                 if (result.kind === 'committed') {
                     done = true;
                     this.adopt(session);
@@ -647,7 +647,7 @@ export class RemoteBackend implements PoolBackend {
         if (reserved.kind !== 'mint') throw this.fullError();
         let committed = false;
         try {
-            const result = await connection.commit(reserved.slot, toNewSharedSession(session), false);
+            const result = await connection.commit(reserved.slot, toNewSharedSession(session), { lease: false });
             if (result.kind === 'idTaken') throw duplicateIdError(session.id);
             if (result.kind !== 'committed') throw new SessionPoolCapacityError(`Cannot add session "${session.id}": its slot in the pool expired, try again.`);
             committed = true;
