@@ -189,6 +189,8 @@ export class Session {
     private _retired = false;
     private readonly _owner: SessionOwner | undefined;
     private readonly _emitter: { emit(event: string, ...args: unknown[]): unknown } | undefined;
+    /** @internal The pool backend's record of this session (its bookkeeping lives there, not here). */
+    _entry: unknown = undefined;
 
     constructor(options: SessionOptions = {}, pooled?: PooledSessionInit) {
         if (pooled) {

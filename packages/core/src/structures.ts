@@ -23,7 +23,7 @@ export class SessionEntry {
         this.routeEpoch = route.timesBenched;
     }
 
-    /** 0 = held by leases, 1 = in the available list, 2 = in the cooling heap. */
+    /** 0 = held by leases, 1 = in the available list, 2 = in the cooling heap, 3 = retired. */
     get _slot(): number {
         return this.bits & 3;
     }

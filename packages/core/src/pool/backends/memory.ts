@@ -9,6 +9,9 @@ import { SessionLease } from '../lease.js';
 import { duplicateIdError } from '../minting.js';
 import type { WaitState, Waiter } from '../waiters.js';
 
+/** `SessionEntry._slot` of a retired session: in no structure, never again. */
+const GONE = 3;
+
 /**
  * The in-process backend: sessions in an intrusive LRU list (free), a heap (cooling) or neither (leased),
  * proxy health and the learned usage limit in memory. Reusing a free session is O(1) and synchronous.
@@ -430,6 +433,7 @@ export class MemoryBackend implements PoolBackend {
     private register(session: Session, route: ProxyEntry, { created, hold = false, reserved = false }: { created: boolean; hold?: boolean; reserved?: boolean }): SessionEntry {
         if (this.sessions.has(session.id)) throw duplicateIdError(session.id);
         const entry = new SessionEntry(session, route);
+        session._entry = entry;
         this.sessions.set(session.id, entry);
         if (!reserved) route.activeSessions += 1;
         if (created) {
@@ -533,6 +537,7 @@ export class MemoryBackend implements PoolBackend {
         this.sessions.delete(session.id);
         if (entry._slot === 1) this.available.remove(entry);
         else if (entry._slot === 2) this.cooling.remove(entry);
+        entry._slot = GONE;
         const { route } = entry;
         route.activeSessions -= 1;
         if (reason === 'blocked' || reason === 'manual') this.proxyHealth.recordFailure(route, 'block', Date.now());
@@ -574,8 +579,9 @@ export class MemoryBackend implements PoolBackend {
 
     /** The entry of a session of this pool (undefined for a retired one, or a Session the pool never took). */
     private entryOf(session: Session): SessionEntry | undefined {
-        const entry = this.sessions.get(session.id);
-        return entry !== undefined && entry.session === session ? entry : undefined;
+        // A session belongs to one pool: an entry on it is this backend's (no lookup on the hot path).
+        const entry = session._entry as SessionEntry | undefined;
+        return entry !== undefined && entry._slot !== GONE ? entry : undefined;
     }
 
     onSessionChanged(): void {
