@@ -17,6 +17,7 @@ const config: Config = {
         ],
     },
     moduleNameMapper: {
+        '^@sessionkit/([a-z-]+)/spi$': '<rootDir>/packages/$1/src/spi.ts',
         '^@sessionkit/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
         '^@sessionkit/([a-z-]+)/([a-z-]+)$': '<rootDir>/packages/$1/src/$2.ts',
         '^(\\.{1,2}/.*)\\.js$': '$1',

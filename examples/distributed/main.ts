@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SessionPool, type SharedSessionPool } from '@sessionkit/core';
+import { SessionPool } from '@sessionkit/core';
 import { startAntiBotSite, startProxyFarm } from '@sessionkit/testing';
 import { RedisSessionStore } from '@sessionkit/redis';
 import type { WorkerReport, WorkerTask } from './worker.js';
@@ -36,7 +36,7 @@ const farm = await startProxyFarm({ count: 6 });
 const proxyUrls = [...farm.urls];
 
 // This process joins the pool too (no crawling): it checks that Redis answers and reads the pool-wide stats at the end.
-const pool = new SessionPool({ store, maxPoolSize, proxyConfiguration: { proxyUrls }, logLevel: 'warning' }) as SharedSessionPool;
+const pool = new SessionPool({ store, maxPoolSize, proxyConfiguration: { proxyUrls }, logLevel: 'warning' });
 try {
     await pool.initialize();
 } catch (error) {
@@ -66,7 +66,7 @@ const started = Date.now();
 for (const child of children) child.go();
 const reports = await Promise.all(children.map((child) => child.report));
 const wallMs = Date.now() - started;
-const shared = await pool.getSharedStats();
+const shared = await pool.fetchStats();
 
 // Sessions used by more than one worker: the pool is really shared.
 const usedBy = new Map<string, number>();

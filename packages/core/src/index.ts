@@ -21,49 +21,20 @@ export {
 } from './proxy.js';
 export {
     SessionPool,
-    SessionLease,
     openSessionPool,
-    redactProxyUrl,
-    type SessionPoolOptions,
     type SessionPoolStats,
     type SessionPoolEvents,
     type AcquireOptions,
     type ResponseVerdict,
-    type CreateSessionFunctionOptions,
-} from './pool.js';
-export {
-    SharedSessionPool,
-    SharedSessionLease,
-    SharedStoreUnavailableError,
-    isSharedSessionStore,
-    type SharedSessionStore,
-    type SharedPoolConnection,
-    type SharedPoolListener,
-    type SharedPoolSettings,
-    type SharedPoolSnapshot,
-    type SharedSessionPoolStats,
-    type SharedSessionRecord,
-    type NewSharedSession,
-    type SharedMintSlot,
-    type SharedAcquireResult,
-    type SharedPeekResult,
-    type SharedReserveResult,
-    type SharedCommitResult,
-    type SharedSessionLookup,
-    type SharedSessionUpdate,
-    type SharedUpdateResult,
-    type SharedWaitInfo,
-} from './shared.js';
+} from './pool/session-pool.js';
+export { type SessionPoolOptions, type CreateSessionFunctionOptions } from './pool/options.js';
+export { SessionLease } from './pool/lease.js';
+export { SharedStoreUnavailableError } from './pool/shared-store.js';
 export { type SessionStore, type PersistedPoolState, MemorySessionStore, FileSessionStore, type FileSessionStoreOptions, STATE_FORMAT, STATE_VERSION } from './store.js';
 export { parseRetryAfterMs, backoffMs } from './retry-after.js';
-export {
-    checkBoolean,
-    checkFunction,
-    checkKnownKeys,
-    checkNumber,
-    checkObject,
-    checkStatusCodes,
-    checkString,
-} from './validate.js';
-export { MAX_TIMER_SECS, checkDurationSecs, durationMs, setTimerMs, type DurationRule } from './duration.js';
-export { redactCredentials, sanitizeError } from './redact.js';
+/**
+ * @deprecated Option validators are for implementers: import them from `@sessionkit/core/spi`. Re-exported
+ * here only until @sessionkit/puppeteer (being rewritten) imports them from there.
+ */
+export { checkBoolean, checkKnownKeys, checkNumber, checkObject, checkString } from './validate.js';
+export { StateLockedError } from './errors.js';

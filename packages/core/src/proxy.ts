@@ -335,3 +335,14 @@ export class ProxyHealth {
         }
     }
 }
+
+/** The URL with its password replaced by *** (for logs and error messages). */
+export function redactProxyUrl(url: string): string {
+    try {
+        const parsed = new URL(url);
+        if (parsed.password) parsed.password = '***';
+        return parsed.toString().replace(/\/$/, '');
+    } catch {
+        return url;
+    }
+}

@@ -62,8 +62,9 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = Object.freeze({
     maxErrorScore: 3,
     errorScoreDecrement: 0.5,
     maxUsageCount: 50,
-    blockedStatusCodes: Object.freeze([401, 403, 429]),
-    rateLimitStatusCodes: Object.freeze([]),
+    blockedStatusCodes: Object.freeze([401, 403]),
+    // A standalone session and a pool agree: 429 means "slow down" (a cooldown), not "banned".
+    rateLimitStatusCodes: Object.freeze([429]),
 });
 
 export interface SessionOptions {
@@ -91,9 +92,9 @@ export interface SessionOptions {
     maxUsageCount?: number;
     /** Alias of `maxUsageCount` (older Apify SDK name). */
     maxSessionUsageCount?: number;
-    /** Status codes that retire the session. Default [401, 403, 429] (a pool's sessions use the pool's list). */
+    /** Status codes that retire the session. Default [401, 403] (a pool's sessions use the pool's list). */
     blockedStatusCodes?: number[];
-    /** Status codes that cool the session down instead. Default [] standalone (a pool's sessions use the pool's list). */
+    /** Status codes that cool the session down instead. Default [429] (a pool's sessions use the pool's list). */
     rateLimitStatusCodes?: number[];
     /** The proxy this session is bound to. */
     proxyUrl?: string;
@@ -196,16 +197,8 @@ export class Session {
     private _retired = false;
     private readonly _owner: SessionOwner | undefined;
     private readonly _emitter: { emit(event: string, ...args: unknown[]): unknown } | undefined;
-
-    // --- Bookkeeping owned by SessionPool (intrusive list + heap), kept here so a pool adds no per-session objects.
-    /** @internal */ _leases = 0;
-    /** @internal 0 = held by leases, 1 = in the available list, 2 = in the cooling heap. */ _slot = 0;
-    /** @internal */ _prev: Session | undefined = undefined;
-    /** @internal */ _next: Session | undefined = undefined;
-    /** @internal */ _heapIndex = -1;
-    /** @internal Completed at least one use: safe to share between concurrent leases. */ _warm = false;
-    /** @internal */ _proxy: unknown = undefined;
-    /** @internal `timesBenched` of its proxy when the session was bound to it: a later bench burns the session. */ _routeEpoch = 0;
+    /** @internal The pool backend's record of this session (its bookkeeping lives there, not here). */
+    _entry: unknown = undefined;
 
     constructor(options: SessionOptions = {}, pooled?: PooledSessionInit) {
         if (pooled) {
@@ -441,7 +434,7 @@ export class Session {
 
     /**
      * Retires the session when `statusCode` is a blocked code (401/403 by default, plus `extraBlockedStatusCodes`).
-     * A rate-limit code (429 in a pool, unless listed as blocked) cools the session down instead.
+     * A rate-limit code (429, unless listed as blocked) cools the session down instead.
      * Returns whether the session was retired.
      */
     retireOnBlockedStatusCodes(statusCode: number, extraBlockedStatusCodes?: readonly number[]): boolean {

@@ -31,7 +31,7 @@ export interface SessionStore {
     /** Where `key` lives, for log messages. */
     describe(key: string): string;
     /** The pool that used `key` is torn down: give up whatever holds it (a file lock) after pending saves. */
-    release?(key: string): Promise<void>;
+    unlock?(key: string): Promise<void>;
     close?(): Promise<void>;
 }
 
@@ -158,7 +158,7 @@ export class FileSessionStore implements SessionStore {
         await rm(this.pathFor(key), { force: true });
     }
 
-    async release(key: string): Promise<void> {
+    async unlock(key: string): Promise<void> {
         const taking = this.locked.get(key);
         if (taking === undefined) return;
         this.locked.delete(key);
@@ -168,7 +168,7 @@ export class FileSessionStore implements SessionStore {
 
     /** Releases every lock this store took. */
     async close(): Promise<void> {
-        await Promise.all([...this.locked.keys()].map((key) => this.release(key)));
+        await Promise.all([...this.locked.keys()].map((key) => this.unlock(key)));
     }
 
     private lock(key: string): Promise<void> {

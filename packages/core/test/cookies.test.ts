@@ -487,3 +487,17 @@ describe('cached Cookie header', () => {
         expect(session.getCookieString('https://example.com/')).toBe('mine=1; more=2');
     });
 });
+
+describe('nameless cookies', () => {
+    it('without name and value are rejected and counted; a bare value is kept, as browsers do', async () => {
+        const pool = new SessionPool({ persist: false });
+        const session = await pool.getSession();
+        expect(session.setCookie('=;', 'http://127.0.0.1/')).toBe(false);
+        expect(session.setCookie('=; Path=/', 'http://127.0.0.1/')).toBe(false);
+        expect(session.setCookie('good=1; Path=/', 'http://127.0.0.1/')).toBe(true);
+        expect(session.setCookie('token; Path=/', 'http://127.0.0.1/')).toBe(true);
+        expect(session.getCookieString('http://127.0.0.1/')).toBe('good=1; token');
+        expect(pool.getStats().malformedCookies).toBe(2);
+        await pool.teardown();
+    });
+});

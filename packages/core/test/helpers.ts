@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
+import { makeTempDir as makeTemp } from '@sessionkit/test-utils';
 import { Log, type LogLevel, type SessionLease, type SessionPool } from '../src/index.js';
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { prng, removeTempDir, settledWithin, sleep } from '@sessionkit/test-utils';
 
 /** A Log that records every line instead of printing it. */
 export function captureLog(level: LogLevel = 'debug'): { log: Log; lines: { level: string; message: string }[] } {
@@ -20,36 +17,7 @@ export function quietLog(): Log {
 
 /** A fresh temporary directory; remove it with `removeTempDir`. */
 export function makeTempDir(): Promise<string> {
-    return mkdtemp(join(tmpdir(), 'sessionkit-core-'));
-}
-
-export function removeTempDir(dir: string): Promise<void> {
-    return rm(dir, { recursive: true, force: true });
-}
-
-/** Deterministic PRNG (mulberry32) for the stress test. */
-export function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
-/** Settles within `ms` or reports that it is still pending (never rejects on its own). */
-export async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<'pending' | { value: T } | { error: unknown }> {
-    let timer: NodeJS.Timeout | undefined;
-    const pending = new Promise<'pending'>((resolve) => {
-        timer = setTimeout(() => resolve('pending'), ms);
-    });
-    try {
-        return await Promise.race([promise.then((value) => ({ value }), (error: unknown) => ({ error })), pending]);
-    } finally {
-        clearTimeout(timer);
-    }
+    return makeTemp('sessionkit-core-');
 }
 
 /** Leases sessions until one on `proxyUrl` comes up; gives the others back unjudged. */

@@ -157,7 +157,7 @@ describe('exclusive leases', () => {
         expect(c.session).toBe(a.session);
         const d = await pool.acquire();
         expect(d.session).toBe(a.session);
-        expect(a.session._leases).toBe(2);
+        expect(pool.getStats()).toMatchObject({ activeLeases: 3, leasedSessions: 2 }); // c and d share a's session, b holds its own
         // Full: a's session holds 2 leases, b's session is still fresh.
         const e = pool.acquire();
         expect(await settledWithin(e, 30)).toBe('pending');
@@ -517,14 +517,17 @@ describe('addSession, createSessionFunction and the seed API', () => {
         expect(added.id).toBe('mine');
         expect(added.maxErrorScore).toBe(7);
         expect(added.userData).toEqual({ user: 'alice' });
-        await expect(pool.addSession({ id: 'mine' })).rejects.toThrow(SessionPoolCapacityError);
+        await expect(pool.addSession({ id: 'mine' })).rejects.toThrow(InvalidOptionError); // not a capacity problem
+        await expect(pool.addSession({ id: 'mine' })).rejects.toThrow('Option "id" is taken by a session already in the pool');
         const retired = new Session({ sessionPool: pool });
         retired.retire();
+        await expect(pool.addSession(retired)).rejects.toThrow(SessionUnavailableError);
         await expect(pool.addSession(retired)).rejects.toThrow(/it is retired/);
         await expect(pool.addSession({ maxErrorScore: -1 })).rejects.toThrow(/Option "addSession\(\)\.maxErrorScore"/);
         const built = new Session({ sessionPool: pool, id: 'built' });
         expect(await pool.addSession(built)).toBe(built);
         await pool.addSession();
+        await expect(pool.addSession()).rejects.toThrow(SessionPoolCapacityError);
         await expect(pool.addSession()).rejects.toThrow(/the pool is full \(maxPoolSize 3\)/);
         const lease = await pool.acquire({ sessionId: 'mine' });
         expect(lease.session).toBe(added);
@@ -596,5 +599,17 @@ describe('addSession, createSessionFunction and the seed API', () => {
         const fresh = await pool.getSession();
         expect(fresh).not.toBe(session);
         expect(fresh.isUsable()).toBe(true);
+    });
+});
+
+describe('acquire with an aborted signal', () => {
+    it('rejects at once with the signal reason even when a session is free', async () => {
+        const pool = new SessionPool({ persist: false });
+        await pool.addSession();
+        const controller = new AbortController();
+        controller.abort(new Error('stop'));
+        await expect(pool.acquire({ signal: controller.signal })).rejects.toThrow('stop');
+        expect(pool.getStats().activeLeases).toBe(0);
+        await pool.teardown();
     });
 });

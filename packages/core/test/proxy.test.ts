@@ -351,3 +351,19 @@ describe('proxy health', () => {
         lease.release();
     });
 });
+
+describe('markBad blame (who a failure counts against)', () => {
+    it('markBad({ blameProxy: false }) scores the session but never benches its proxy', async () => {
+        const pool = new SessionPool({ persist: false, proxyConfiguration: { proxyUrls: ['http://127.0.0.2:8000', 'http://127.0.0.3:8000'] }, proxyBanThreshold: 2, sessionOptions: { maxErrorScore: 100 } });
+        const lease = await pool.acquire();
+        for (let i = 0; i < 5; i++) lease.session.markBad({ blameProxy: false });
+        expect(lease.session.errorScore).toBe(5);
+        const proxy = pool.getStats().proxies.find((entry) => entry.url === lease.session.proxyUrl)!;
+        expect(proxy).toMatchObject({ state: 'healthy', errors: 0 });
+        lease.session.markBad();
+        lease.session.markBad();
+        expect(pool.getStats().proxies.find((entry) => entry.url === lease.session.proxyUrl)).toMatchObject({ state: 'benched', errors: 2 });
+        lease.release();
+        await pool.teardown();
+    });
+});

@@ -213,3 +213,29 @@ describe('cooldowns', () => {
         next.release();
     });
 });
+
+describe('cooldown cap', () => {
+    it('caps a huge Retry-After at maxCooldownSecs', async () => {
+        const pool = new SessionPool({ persist: false, maxCooldownSecs: 5 });
+        const lease = await pool.acquire();
+        const before = Date.now();
+        lease.session.coolDown(86_400_000, 429);
+        expect(lease.session.cooldownUntilMs - before).toBeLessThanOrEqual(5_000 + 50);
+        expect(lease.session.cooldownUntilMs - before).toBeGreaterThanOrEqual(4_900);
+        lease.release();
+        await pool.teardown();
+    });
+
+    it('validates maxCooldownSecs', () => {
+        expect(() => new SessionPool({ persist: false, maxCooldownSecs: -1 })).toThrow(/Option "maxCooldownSecs" must be a number >= 0, got -1/);
+    });
+});
+
+describe('classifyResponse and Retry-After', () => {
+    it('reads Retry-After whatever its case', () => {
+        const pool = new SessionPool({ persist: false });
+        expect(pool.classifyResponse(503, { 'Retry-After': '2' })).toEqual({ kind: 'rateLimited', statusCode: 503, retryAfterMs: 2000 });
+        expect(pool.classifyResponse(429, { 'RETRY-AFTER': '1' })).toEqual({ kind: 'rateLimited', statusCode: 429, retryAfterMs: 1000 });
+        expect(pool.classifyResponse(503, { 'x-other': '1' })).toEqual({ kind: 'ok' });
+    });
+});

@@ -22,8 +22,8 @@ describe('Session defaults', () => {
         expect(session.maxErrorScore).toBe(3);
         expect(session.errorScoreDecrement).toBe(0.5);
         expect(session.maxUsageCount).toBe(50);
-        expect(session.limits.blockedStatusCodes).toEqual([401, 403, 429]);
-        expect(session.limits.rateLimitStatusCodes).toEqual([]);
+        expect(session.limits.blockedStatusCodes).toEqual([401, 403]);
+        expect(session.limits.rateLimitStatusCodes).toEqual([429]);
         expect(session.usageCount).toBe(0);
         expect(session.errorScore).toBe(0);
         expect(session.errorCount).toBe(0);
@@ -320,8 +320,18 @@ describe('retire() is idempotent', () => {
 });
 
 describe('blocked status codes', () => {
-    it('retireOnBlockedStatusCodes retires on 401/403/429 standalone, plus extra codes', () => {
-        for (const code of [401, 403, 429]) {
+    it('a standalone session agrees with a pool on 429: a cooldown, not a block', () => {
+        const session = new Session();
+        expect(session.retireOnBlockedStatusCodes(429)).toBe(false);
+        expect(session.retired).toBe(false);
+        expect(session.isCoolingDown()).toBe(true);
+        const strict = new Session({ blockedStatusCodes: [401, 403, 429] });
+        expect(strict.retireOnBlockedStatusCodes(429)).toBe(true);
+        expect(strict.retireReason).toBe('blocked');
+    });
+
+    it('retireOnBlockedStatusCodes retires on 401/403 standalone, plus extra codes', () => {
+        for (const code of [401, 403]) {
             const session = new Session();
             expect(session.retireOnBlockedStatusCodes(code)).toBe(true);
             expect(session.retired).toBe(true);

@@ -9,8 +9,8 @@ import {
     SessionPool,
     type SessionPoolOptions,
     describeValue,
-    redactProxyUrl,
 } from '../src/index.js';
+import { redactProxyUrl } from '../src/spi.js';
 
 function invalidOption(fn: () => unknown): InvalidOptionError {
     try {
@@ -189,5 +189,27 @@ describe('error helpers', () => {
         expect(describeValue(circular)).toBe('an object');
         expect(redactProxyUrl('http://user:secret@127.0.0.2:8000')).toBe('http://user:***@127.0.0.2:8000');
         expect(redactProxyUrl('not a url')).toBe('not a url');
+    });
+});
+
+describe('sessionOptions of a pool', () => {
+    it.each([
+        ['proxyUrl', 'http://127.0.0.2:8000'],
+        ['usageCount', 3],
+        ['cookies', [{ name: 'a', value: '1', domain: 'example.com' }]],
+    ])('refuses the per-session option %s (it would be silently dropped)', (key, value) => {
+        let thrown: unknown;
+        try {
+            new SessionPool({ persist: false, sessionOptions: { [key]: value } });
+        } catch (error) {
+            thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(InvalidOptionError);
+        expect((thrown as InvalidOptionError).option).toBe(`sessionOptions.${key}`);
+        expect((thrown as Error).message).toMatch(/describes one session, not every session of a pool/);
+    });
+
+    it('still accepts limits and userData', () => {
+        expect(() => new SessionPool({ persist: false, sessionOptions: { maxAgeSecs: 10, maxUsageCount: 5, userData: { a: 1 } } })).not.toThrow();
     });
 });

@@ -10,6 +10,8 @@ import {
     type SessionPoolOptions,
     SessionPoolClosedError,
     SessionUnavailableError,
+} from '@sessionkit/core';
+import {
     checkBoolean,
     checkFunction,
     checkKnownKeys,
@@ -19,7 +21,7 @@ import {
     checkDurationSecs,
     durationMs,
     redactProxyUrl,
-} from '@sessionkit/core';
+} from '@sessionkit/core/spi';
 import { NonRetryableError, PROXY_ERROR_POLICIES, ProxyAuthenticationError, type ProxyErrorPolicy } from './errors.js';
 import { type Request, type RequestLike } from './request.js';
 import { type AddRequestsResult, RequestQueue } from './request-queue.js';

@@ -1,4 +1,5 @@
-import { SessionkitError, redactProxyUrl, sanitizeError } from '@sessionkit/core';
+import { SessionkitError } from '@sessionkit/core';
+import { redactProxyUrl, sanitizeError } from '@sessionkit/core/spi';
 
 /** The session was blocked (401/403, or retired by the handler): retry with another session, spending no retry. */
 export class SessionBlockedError extends SessionkitError {

@@ -1,4 +1,5 @@
-import { InvalidOptionError, checkBoolean, checkDurationSecs, checkNumber, checkObject, durationMs } from '@sessionkit/core';
+import { InvalidOptionError } from '@sessionkit/core';
+import { checkBoolean, checkDurationSecs, checkNumber, checkObject, durationMs } from '@sessionkit/core/spi';
 import {
     BasicCrawler,
     NavigationError,

@@ -4,60 +4,9 @@ import type { AddressInfo } from 'node:net';
 
 import { Server as ProxyServer } from 'proxy-chain';
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { type TestServer, readCookie, startServer } from '@sessionkit/test-utils';
 
-/** One request a test server received. */
-export interface Hit {
-    method: string;
-    path: string;
-    headers: http.IncomingHttpHeaders;
-    /** The client's IP: the proxy's own address when the request came through one of `startProxy`'s proxies. */
-    remoteAddress: string;
-    at: number;
-}
-
-export interface TestServer {
-    /** `http://host:port` */
-    origin: string;
-    host: string;
-    port: number;
-    hits: Hit[];
-    url(path: string): string;
-    close(): Promise<void>;
-}
-
-export type Route = (req: http.IncomingMessage, res: http.ServerResponse, url: URL, hit: Hit) => unknown;
-
-/** A real `node:http` server on a loopback address and an ephemeral port; records every request. */
-export async function startServer(route: Route, host = '127.0.0.1'): Promise<TestServer> {
-    const hits: Hit[] = [];
-    const server = http.createServer((req, res) => {
-        const url = new URL(req.url ?? '/', `http://${host}`);
-        const hit: Hit = { method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, remoteAddress: normalizeIp(req.socket.remoteAddress), at: Date.now() };
-        hits.push(hit);
-        Promise.resolve()
-            .then(() => route(req, res, url, hit))
-            .catch((error: unknown) => {
-                res.statusCode = 500;
-                res.end(String(error));
-            });
-    });
-    await new Promise<void>((resolve) => server.listen(0, host, resolve));
-    const { port } = server.address() as AddressInfo;
-    const origin = `http://${host}:${port}`;
-    return {
-        origin,
-        host,
-        port,
-        hits,
-        url: (path) => `${origin}${path}`,
-        close: () =>
-            new Promise<void>((resolve) => {
-                server.closeAllConnections();
-                server.close(() => resolve());
-            }),
-    };
-}
+export { type Hit, type Route, type TestServer, closedPort, normalizeIp, readCookie, sleep, startServer } from '@sessionkit/test-utils';
 
 /** A raw TCP server answering every connection with `reply` (for malformed HTTP). */
 export async function startRawServer(reply: string, host = '127.0.0.1'): Promise<{ url(path: string): string; connections: number; close(): Promise<void> }> {
@@ -83,15 +32,6 @@ export async function startRawServer(reply: string, host = '127.0.0.1'): Promise
                 server.close(() => resolve());
             }),
     };
-}
-
-/** A port nothing listens on (bound, then released). */
-export async function closedPort(host = '127.0.0.1'): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, host, resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
 }
 
 export interface TestProxy {
@@ -129,19 +69,6 @@ export async function startProxy(ip: string): Promise<TestProxy> {
     await server.listen();
     proxy.url = `http://${ip}:${server.port}`;
     return proxy;
-}
-
-export function normalizeIp(address: string | undefined): string {
-    return (address ?? '').replace(/^::ffff:/, '');
-}
-
-/** Reads one cookie from a Cookie header. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-    for (const part of (header ?? '').split(';')) {
-        const index = part.indexOf('=');
-        if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
-    }
-    return undefined;
 }
 
 /**

@@ -1,21 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RedisScriptError, RedisUnavailableError, isConnectionProblem } from './errors.js';
-import { type ScriptName, SCRIPT_SOURCES, scriptSource } from './lua.js';
-
-interface CompiledScript {
-    readonly source: string;
-    readonly sha: string;
-}
-
-const SCRIPTS = Object.fromEntries(
-    (Object.keys(SCRIPT_SOURCES) as ScriptName[]).map((name) => {
-        const source = scriptSource(name);
-        return [name, { source, sha: createHash('sha1').update(source).digest('hex') }];
-    }),
-) as Record<ScriptName, CompiledScript>;
-
-export type ScriptArg = string | number;
+import { SCRIPTS, type ScriptArgs, type ScriptName, scriptArgv } from './scripts.js';
 
 /**
  * One connection to Redis shared by the pools (workers) of a store: the command client, the pub/sub
@@ -43,8 +28,10 @@ export class RedisLink {
         await Promise.all(Object.values(SCRIPTS).map((script) => this.client.script('LOAD', script.source)));
     }
 
-    async run(name: ScriptName, argv: readonly ScriptArg[]): Promise<unknown> {
+    /** Runs a script with the settings header (ARGV[1..15]) and its named arguments. */
+    async run<N extends ScriptName>(name: N, settings: readonly string[], args: ScriptArgs<N>): Promise<unknown> {
         const script = SCRIPTS[name];
+        const argv = scriptArgv(name, settings, args);
         try {
             return await this.client.evalsha(script.sha, 1, this.keyPrefix, ...argv);
         } catch (error) {

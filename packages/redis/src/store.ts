@@ -7,6 +7,8 @@ import {
     STATE_FORMAT,
     STATE_VERSION,
     type SessionState,
+} from '@sessionkit/core';
+import {
     type SharedPoolConnection,
     type SharedPoolListener,
     type SharedPoolSettings,
@@ -16,10 +18,12 @@ import {
     checkObject,
     checkString,
     redactProxyUrl,
-} from '@sessionkit/core';
-import { type ConnectionHost, RedisPoolConnection, parseStats } from './connection.js';
+} from '@sessionkit/core/spi';
+import { type ConnectionHost, RedisPoolConnection } from './connection.js';
 import { RedisUnavailableError } from './errors.js';
-import { RedisLink, type ScriptArg } from './link.js';
+import { RedisLink } from './link.js';
+import { decodeStats } from './replies.js';
+import { type ScriptArgs, settingsArgv } from './scripts.js';
 
 export interface RedisSessionStoreOptions {
     /** Where Redis listens. Default: the REDIS_URL environment variable, else `redis://127.0.0.1:6379`. */
@@ -61,7 +65,23 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** Settings used by scripts run outside a pool (load, save): they touch no setting-dependent state. */
-const NEUTRAL_HEADER: readonly string[] = ['store', '0.5', '1', '1000000000', '30000', '3600000', '3', '30000', '600000', '1000', '60000', '600000', 'list', '5000'];
+const NEUTRAL_HEADER: readonly string[] = settingsArgv({
+    worker: 'store',
+    random: '0.5',
+    maxConcurrencyPerSession: '1',
+    maxPoolSize: '1000000000',
+    leaseTtlMs: '30000',
+    retiredSessionTtlMs: '3600000',
+    proxyBanThreshold: '3',
+    proxyBenchMs: '30000',
+    proxyMaxBenchMs: '600000',
+    rateLimitBackoffMs: '1000',
+    rateLimitMaxBackoffMs: '60000',
+    maxCooldownMs: '600000',
+    proxyMode: 'list',
+    waiterTtlMs: '5000',
+    learnUsageLimit: '0',
+});
 
 /**
  * A SharedSessionStore on Redis: `new SessionPool({ store: new RedisSessionStore({ url, poolId }) })` in any
@@ -126,7 +146,7 @@ export class RedisSessionStore implements SharedSessionStore, ConnectionHost {
 
     // ------------------------------------------------------------------ SharedSessionStore
 
-    /** @internal Called by the SharedSessionPool at initialize(). */
+    /** @internal Called by a SessionPool with this store when it starts (its shared backend connects). */
     async openSharedPool(settings: SharedPoolSettings, listener: SharedPoolListener, log: Log): Promise<SharedPoolConnection> {
         const link = await this.retainLink();
         const connection = new RedisPoolConnection(this, link, settings, listener, log);
@@ -177,7 +197,7 @@ export class RedisSessionStore implements SharedSessionStore, ConnectionHost {
                     if (state) sessions.push(state);
                 }
             }
-            const stats = parseStats((await link.run('stats', NEUTRAL_HEADER)) as unknown[], link.skewMs);
+            const stats = decodeStats((await link.run('stats', NEUTRAL_HEADER, {})) as unknown[], link.skewMs);
             if (sessions.length === 0 && stats.proxies.length === 0) return undefined;
             return { format: STATE_FORMAT, version: STATE_VERSION, savedAt: new Date().toISOString(), sessions, proxies: stats.proxies };
         });
@@ -200,43 +220,42 @@ export class RedisSessionStore implements SharedSessionStore, ConnectionHost {
                 const benchedUntil = proxy.benchedUntil ? Date.parse(proxy.benchedUntil) : 0;
                 const cooldownUntil = proxy.cooldownUntil ? Date.parse(proxy.cooldownUntil) : 0;
                 const benched = proxy.state === 'benched' && benchedUntil > now;
-                await link.run('importProxy', [
-                    ...NEUTRAL_HEADER,
-                    proxy.url,
-                    benched ? 'benched' : proxy.state === 'healthy' ? 'healthy' : 'probation',
-                    benched ? Math.round(benchedUntil + skew) : 0,
-                    cooldownUntil > now ? Math.round(cooldownUntil + skew) : 0,
-                    proxy.successes ?? 0,
-                    proxy.blocks ?? 0,
-                    proxy.errors ?? 0,
-                    proxy.rateLimits ?? 0,
-                    proxy.timesBenched ?? 0,
-                    proxy.sessionsCreated ?? 0,
-                ]);
+                await link.run('importProxy', NEUTRAL_HEADER, {
+                    url: proxy.url,
+                    state: benched ? 'benched' : proxy.state === 'healthy' ? 'healthy' : 'probation',
+                    benchedUntil: benched ? Math.round(benchedUntil + skew) : 0,
+                    cooldownUntil: cooldownUntil > now ? Math.round(cooldownUntil + skew) : 0,
+                    successes: proxy.successes ?? 0,
+                    blocks: proxy.blocks ?? 0,
+                    errors: proxy.errors ?? 0,
+                    rateLimits: proxy.rateLimits ?? 0,
+                    timesBenched: proxy.timesBenched ?? 0,
+                    created: proxy.sessionsCreated ?? 0,
+                });
             }
             for (const session of state.sessions) {
                 const createdAt = Date.parse(session.createdAt);
                 const expiresAt = Date.parse(session.expiresAt);
                 if (!session.id || !Number.isFinite(createdAt) || !Number.isFinite(expiresAt) || expiresAt <= now) continue;
                 const cooldownUntil = session.cooldownUntil ? Date.parse(session.cooldownUntil) : 0;
-                const args: ScriptArg[] = [
-                    session.id,
-                    session.proxyUrl ?? '',
-                    Math.round(createdAt + skew),
-                    Math.round(expiresAt + skew),
-                    session.usageCount,
-                    session.errorScore,
-                    session.errorCount ?? 0,
-                    session.maxAgeSecs,
-                    session.maxErrorScore,
-                    session.errorScoreDecrement,
-                    session.maxUsageCount,
-                    cooldownUntil > now ? Math.round(cooldownUntil + skew) : 0,
-                    session.usageCount > 0 ? '1' : '0',
-                    JSON.stringify(session.userData ?? {}),
-                    session.cookieJar ? JSON.stringify(session.cookieJar) : '',
-                ];
-                await link.run('import', [...NEUTRAL_HEADER, ...args]);
+                const args: ScriptArgs<'import'> = {
+                    id: session.id,
+                    proxyUrl: session.proxyUrl ?? '',
+                    createdAt: Math.round(createdAt + skew),
+                    expiresAt: Math.round(expiresAt + skew),
+                    usage: session.usageCount,
+                    errorScore: session.errorScore,
+                    errorCount: session.errorCount ?? 0,
+                    maxAgeSecs: session.maxAgeSecs,
+                    maxErrorScore: session.maxErrorScore,
+                    errorScoreDecrement: session.errorScoreDecrement,
+                    maxUsageCount: session.maxUsageCount,
+                    cooldownUntil: cooldownUntil > now ? Math.round(cooldownUntil + skew) : 0,
+                    warm: session.usageCount > 0 ? '1' : '0',
+                    userData: JSON.stringify(session.userData ?? {}),
+                    jar: session.cookieJar ? JSON.stringify(session.cookieJar) : '',
+                };
+                await link.run('import', NEUTRAL_HEADER, args);
             }
         });
     }
@@ -425,11 +444,16 @@ export class RedisSessionStore implements SharedSessionStore, ConnectionHost {
         );
     }
 
-    /** Pub/sub messages: "f", "r <reason> <id>", "b <until> <timesBenched> <url>", "v <timesBenched> <url>". */
+    /** Pub/sub messages: "f", "r <reason> <id>", "b <until> <timesBenched> <url>", "v <timesBenched> <url>", "u <uses>". */
     private dispatch(message: string): void {
         const kind = message[0];
         if (kind === 'f') {
             this.wakeAll();
+            return;
+        }
+        if (kind === 'u') {
+            const uses = Number(message.slice(2));
+            if (Number.isInteger(uses) && uses > 0) for (const connection of this.connections) connection.listener.usageLimitLearned(uses);
             return;
         }
         const first = message.indexOf(' ', 2);

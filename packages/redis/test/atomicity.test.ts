@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
-import { type Session, type SessionPool, type SharedPoolConnection, SharedSessionLease, type SharedSessionPool } from '@sessionkit/core';
-import { Fixture, keyPrefix, rawClient, uniquePoolId, waitFor } from './helpers.js';
+import type { Session, SessionPool } from '@sessionkit/core';
+import type { SharedPoolConnection } from '@sessionkit/core/spi';
+import { Fixture, keyPrefix, rawClient, uniquePoolId, waitFor, connectionOfPool } from './helpers.js';
 
 const fx = new Fixture();
 let redis: Redis;
@@ -12,7 +13,7 @@ afterEach(() => fx.cleanup());
 afterAll(() => redis.disconnect());
 
 function connectionOf(pool: SessionPool): SharedPoolConnection {
-    return (pool as SharedSessionPool)['connection']!;
+    return connectionOfPool(pool);
 }
 
 async function sessionField(poolId: string, id: string, field: string): Promise<string | null> {
@@ -20,8 +21,8 @@ async function sessionField(poolId: string, id: string, field: string): Promise<
 }
 
 /** Two workers (two pools, two connections) on one pool id. */
-async function twoWorkers(poolId: string, options: Parameters<Fixture['pool']>[1]): Promise<[SharedSessionPool, SharedSessionPool]> {
-    return [(await fx.pool(poolId, options)) as SharedSessionPool, (await fx.pool(poolId, options)) as SharedSessionPool];
+async function twoWorkers(poolId: string, options: Parameters<Fixture['pool']>[1]): Promise<[SessionPool, SessionPool]> {
+    return [await fx.pool(poolId, options), await fx.pool(poolId, options)];
 }
 
 /** A session used once (warm: it may be shared by several leases). */
@@ -31,6 +32,42 @@ async function warmSession(pool: SessionPool): Promise<Session> {
     lease.release();
     return lease.session;
 }
+
+describe('concurrent leases of one session merge their cookie changes', () => {
+    const URL = 'http://shop.example.com/';
+
+    it('cookies set, changed and removed by two workers\' leases all reach the store (no last release wins)', async () => {
+        const poolId = uniquePoolId('merge');
+        const [a, b] = await twoWorkers(poolId, { maxPoolSize: 1, maxConcurrencyPerSession: 2 });
+        const first = await a.acquire();
+        first.session.setCookie('base=1; Path=/', URL);
+        first.session.setCookie('gone=1; Path=/', URL);
+        first.session.markGood();
+        first.release();
+        await a.fetchStats();
+        const leaseA = await a.acquire();
+        const leaseB = await b.acquire();
+        expect(leaseB.session.id).toBe(leaseA.session.id); // one session, two leases, two workers
+        expect(leaseB.session.getCookieString(URL)).toBe('base=1; gone=1');
+        leaseA.session.setCookie('a=1; Path=/', URL);
+        leaseA.session.setCookie('base=2; Path=/', URL);
+        leaseB.session.setCookie('b=1; Path=/', URL);
+        leaseB.session.setCookie('gone=; Path=/; Max-Age=0', URL);
+        leaseA.release();
+        await a.fetchStats();
+        leaseB.release();
+        await b.fetchStats();
+        const expected = ['a=1', 'b=1', 'base=2'];
+        const sorted = (header: string) => header.split('; ').sort();
+        // Both workers' next leases (and a third worker) see every change.
+        for (const pool of [a, b, await fx.pool(poolId, { maxPoolSize: 1, maxConcurrencyPerSession: 2 })]) {
+            const lease = await pool.acquire();
+            expect(sorted(lease.session.getCookieString(URL))).toEqual(expected);
+            lease.release();
+            await pool.fetchStats();
+        }
+    });
+});
 
 describe('counters travel as deltas, applied atomically in Redis', () => {
     it('concurrent marks of two workers on one session add up exactly', async () => {
@@ -51,12 +88,12 @@ describe('counters travel as deltas, applied atomically in Redis', () => {
             await Promise.all(Array.from({ length: 8 }, loop));
         };
         await Promise.all([run(a, true), run(b, false)]);
-        await a.getSharedStats();
-        await b.getSharedStats(); // both connections have flushed their releases
+        await a.fetchStats();
+        await b.fetchStats(); // both connections have flushed their releases
         expect(Number(await sessionField(poolId, session.id, 'u'))).toBe(1 + 200 + 200);
         expect(Number(await sessionField(poolId, session.id, 'ec'))).toBe(200);
         expect(Number(await sessionField(poolId, session.id, 'e'))).toBe(200);
-        const stats = await a.getSharedStats();
+        const stats = await a.fetchStats();
         expect(stats.markedGood).toBe(201);
         expect(stats.markedBad).toBe(200);
         expect(stats.leasesGranted).toBe(401);
@@ -100,7 +137,7 @@ describe('counters travel as deltas, applied atomically in Redis', () => {
         await waitFor(() => events.length === 2, 3000, 'both workers to hear of the retirement');
         expect(events.sort()).toEqual([`a:${id}:errorScore`, `b:${id}:errorScore`]);
         expect(await sessionField(poolId, id, 'r')).toBe('errorScore');
-        const stats = await a.getSharedStats();
+        const stats = await a.fetchStats();
         expect(stats.sessionsRetired).toBe(1);
         expect(stats.retiredByReason.errorScore).toBe(1);
         expect(a.getStats().sessionsRetired + b.getStats().sessionsRetired).toBe(1); // counted by the worker whose release crossed it
@@ -126,16 +163,16 @@ describe('counters travel as deltas, applied atomically in Redis', () => {
 
     it('retires once: five workers retiring one session at the same time count one retirement', async () => {
         const poolId = uniquePoolId('once');
-        const pools: SharedSessionPool[] = [];
-        for (let i = 0; i < 5; i++) pools.push((await fx.pool(poolId, { maxPoolSize: 3 })) as SharedSessionPool);
+        const pools: SessionPool[] = [];
+        for (let i = 0; i < 5; i++) pools.push(await fx.pool(poolId, { maxPoolSize: 3 }));
         const created = await pools[0]!.addSession();
         const copies = await Promise.all(pools.map((pool) => pool.getSession(created.id)));
         const events = pools.map(() => 0);
         pools.forEach((pool, index) => pool.on('sessionRetired', () => (events[index] = events[index]! + 1)));
         for (const copy of copies) copy!.retire('blocked');
-        await Promise.all(pools.map((pool) => pool.getSharedStats()));
+        await Promise.all(pools.map((pool) => pool.fetchStats()));
         await waitFor(() => pools.reduce((sum, pool) => sum + pool.getStats().sessionsRetired, 0) === 1, 3000, 'the retirement to be counted');
-        const stats = await pools[0]!.getSharedStats();
+        const stats = await pools[0]!.fetchStats();
         expect(stats.sessionsRetired).toBe(1);
         expect(stats.retiredByReason.blocked).toBe(1);
         expect(events).toEqual([1, 1, 1, 1, 1]); // every worker that knew the session heard of it once
@@ -167,12 +204,12 @@ describe('every update is idempotent: a re-sent call (after a reconnection) is a
         const poolId = uniquePoolId('idem');
         const pool = await fx.pool(poolId, { sessionOptions: { maxUsageCount: 100 } });
         const connection = connectionOf(pool);
-        const lease = (await pool.acquire()) as SharedSessionLease;
-        expect(lease).toBeInstanceOf(SharedSessionLease);
+        const lease = await pool.acquire();
+        expect(lease.leaseId).toEqual(expect.any(String));
         const id = lease.session.id;
         const update = { marks: 'g', random: 0.5, opId: 'op-1' };
-        const first = await connection.release(lease.leaseId, id, update);
-        const second = await connection.release(lease.leaseId, id, update);
+        const first = await connection.release(lease.leaseId!, id, update);
+        const second = await connection.release(lease.leaseId!, id, update);
         expect(first.duplicate).toBe(false);
         expect(second.duplicate).toBe(true);
         expect(Number(await sessionField(poolId, id, 'u'))).toBe(1);
@@ -191,6 +228,6 @@ describe('every update is idempotent: a re-sent call (after a reconnection) is a
         expect(await connection.retire(id, 'manual', 0.5, 'op-5')).toBe(false); // another call: already retired
         expect((await connection.stats()).sessionsRetired).toBe(1);
         lease.release(); // the pool's own release of the lease already given back: a duplicate, ignored
-        expect((await (pool as SharedSessionPool).getSharedStats()).activeLeases).toBe(0);
+        expect((await pool.fetchStats()).activeLeases).toBe(0);
     });
 });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
-import { SharedStoreUnavailableError, type SharedSessionPool } from '@sessionkit/core';
+import { SharedStoreUnavailableError } from '@sessionkit/core';
 import { RedisUnavailableError } from '../src/index.js';
 import { Fixture, RedisForwarder, captureLog, keyPrefix, rawClient, sleep, uniquePoolId, waitFor } from './helpers.js';
 
@@ -64,7 +64,7 @@ describe('connection loss mid-crawl', () => {
         await a.teardown();
         await b.teardown();
         expect(await usageSum(poolId)).toBe(marks);
-        const stats = await (a as SharedSessionPool).getSharedStats();
+        const stats = await a.fetchStats();
         expect(stats.markedGood).toBe(marks);
         expect(stats.activeLeases).toBe(0);
         expect(stats.leasedSessions).toBe(0);
@@ -76,7 +76,7 @@ describe('connection loss mid-crawl', () => {
         await forwarder.start();
         const poolId = uniquePoolId('gone');
         const { log, lines } = captureLog();
-        const pool = (await fx.pool(poolId, { maxPoolSize: 2, log }, { url: forwarder.url, maxRetriesPerRequest: 2, log })) as SharedSessionPool;
+        const pool = await fx.pool(poolId, { maxPoolSize: 2, log }, { url: forwarder.url, maxRetriesPerRequest: 2, log });
         try {
             const held = await pool.acquire();
             held.release();
@@ -99,7 +99,7 @@ describe('connection loss mid-crawl', () => {
             await sleep(300);
             await forwarder.start();
             await waitFor(async () => (await redis.hget(`${keyPrefix(poolId)}s:${lease.session.id}`, 'u')) === '1', 10_000, 'the release to get through');
-            const stats = await pool.getSharedStats();
+            const stats = await pool.fetchStats();
             expect(stats.activeLeases).toBe(0);
             expect(stats.markedGood).toBe(1);
             const again = await pool.acquire();

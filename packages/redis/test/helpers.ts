@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
 import { Log, type SessionPool, SessionPool as Pool, type SessionPoolOptions } from '@sessionkit/core';
+import type { SharedPoolConnection } from '@sessionkit/core/spi';
 import { RedisSessionStore, type RedisSessionStoreOptions } from '../src/index.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep, waitFor } from '@sessionkit/test-utils';
 
 let counter = 0;
 /** A pool id no other test (or test run) uses. */
@@ -114,13 +115,9 @@ export class RedisForwarder {
     }
 }
 
-/** Polls until `check()` is truthy (or throws after `timeoutMs`). */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, what = 'the condition'): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await check();
-        if (value) return value;
-        if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-        await sleep(10);
-    }
+/** The store connection of a pool on a shared store (tests drive the store protocol directly). */
+export function connectionOfPool(pool: SessionPool): SharedPoolConnection {
+    const backend = (pool as unknown as { backend: { storeConnection: SharedPoolConnection | undefined } }).backend;
+    if (!backend.storeConnection) throw new Error('the pool is not connected to a shared store');
+    return backend.storeConnection;
 }

@@ -5,17 +5,16 @@ import {
     SessionUnavailableError,
     type SessionLease,
     type SessionPool,
-    type SharedPoolConnection,
-    type SharedSessionPool,
 } from '@sessionkit/core';
+import type { SharedPoolConnection } from '@sessionkit/core/spi';
 import { RedisPoolConnection } from '../src/index.js';
-import { Fixture, captureLog, sleep, uniquePoolId, waitFor } from './helpers.js';
+import { Fixture, captureLog, sleep, uniquePoolId, waitFor, connectionOfPool } from './helpers.js';
 
 const fx = new Fixture();
 afterEach(() => fx.cleanup());
 
 function connectionOf(pool: SessionPool): SharedPoolConnection {
-    return (pool as SharedSessionPool)['connection']!;
+    return connectionOfPool(pool);
 }
 
 describe('leases across workers', () => {
@@ -41,7 +40,7 @@ describe('leases across workers', () => {
         await Promise.all(pools.flatMap((pool) => [loop(pool), loop(pool), loop(pool), loop(pool)]));
         expect(cycles).toBe(480);
         expect(overlaps).toBe(0);
-        const stats = await (pools[0] as SharedSessionPool).getSharedStats();
+        const stats = await pools[0]!.fetchStats();
         expect(stats.sessions).toBeLessThanOrEqual(3);
         expect(stats.markedGood).toBe(480);
     });
@@ -150,14 +149,14 @@ describe('lease expiry: a worker that stops renewing (dead, hung, cut off) loses
         const leases = [await b.acquire({ timeoutSecs: 5 }), await b.acquire({ timeoutSecs: 5 })];
         expect(Date.now() - started).toBeLessThan(2500);
         expect(new Set(leases.map((lease) => lease.session.id))).toEqual(new Set([first.session.id, second.session.id]));
-        expect((await (b as SharedSessionPool).getSharedStats()).leasesExpired).toBe(2);
+        expect((await b.fetchStats()).leasesExpired).toBe(2);
         for (const lease of leases) lease.release();
     });
 
     it('a lease released after it expired still counts its marks, and tells why its cookies were not saved', async () => {
         const poolId = uniquePoolId('late');
         const { log, lines } = captureLog();
-        const a = (await fx.pool(poolId, { maxPoolSize: 1, log }, { leaseTtlSecs: 0.3 })) as SharedSessionPool;
+        const a = await fx.pool(poolId, { maxPoolSize: 1, log }, { leaseTtlSecs: 0.3 });
         const b = await fx.pool(poolId, { maxPoolSize: 1 }, { leaseTtlSecs: 0.3 });
         const warm = await a.acquire();
         warm.release();
@@ -171,7 +170,7 @@ describe('lease expiry: a worker that stops renewing (dead, hung, cut off) loses
         taken.session.markGood();
         taken.release();
         await waitFor(() => lines.some((line) => line.level === 'warning' && line.message.includes('had expired before its release')), 3000, 'the warning');
-        const stats = await a.getSharedStats();
+        const stats = await a.fetchStats();
         expect(stats.markedGood).toBe(2);
         expect(stats.activeLeases).toBe(0);
         const check = await b.acquire();

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { SharedSessionPool } from '@sessionkit/core';
+import { SessionPool } from '@sessionkit/core';
 import { Fixture, REDIS_URL, keyPrefix, rawClient, sleep, uniquePoolId } from './helpers.js';
 import { assertCoreBuilt, startWorker } from './processes.js';
 
@@ -66,9 +66,9 @@ describe('separate worker processes sharing one pool', () => {
         const hashes = await sessionHashes(poolId);
         const usageSum = hashes.reduce((sum, hash) => sum + Number(hash.u), 0);
         expect(usageSum).toBe(totalMarks);
-        const shared = new SharedSessionPool({ store: fx.store(poolId) });
+        const shared = new SessionPool({ store: fx.store(poolId) });
         fx.pools.push(shared);
-        const stats = await shared.getSharedStats();
+        const stats = await shared.fetchStats();
         expect(stats.markedGood + stats.markedBad).toBe(totalMarks);
         expect(stats.markedGood).toBe(results.reduce((sum, result) => sum + result.markedGood, 0));
         expect(stats.sessionsCreated).toBe(results.reduce((sum, result) => sum + result.created, 0));
@@ -118,20 +118,20 @@ describe('separate worker processes sharing one pool', () => {
         expect(exit.signal).toBe('SIGKILL');
         const killedAt = Date.now();
 
-        const pool = (await fx.pool(poolId, { maxPoolSize: 3 }, { leaseTtlSecs: 1 })) as SharedSessionPool;
-        expect((await pool.getSharedStats()).activeLeases).toBe(3); // still held by the dead worker
+        const pool = await fx.pool(poolId, { maxPoolSize: 3 }, { leaseTtlSecs: 1 });
+        expect((await pool.fetchStats()).activeLeases).toBe(3); // still held by the dead worker
         const leases = await Promise.all([0, 1, 2].map(() => pool.acquire({ timeoutSecs: 10 })));
         expect(new Set(leases.map((lease) => lease.session.id))).toEqual(new Set(held));
         expect(Date.now() - killedAt).toBeLessThan(8000);
         for (const lease of leases) lease.release();
-        const stats = await pool.getSharedStats();
+        const stats = await pool.fetchStats();
         expect(stats.leasesExpired).toBe(3);
         expect(stats.sessionsCreated).toBe(3); // nothing new minted: the dead worker's sessions were reused
     }, 30_000);
 
     it('a retirement in one process is seen by all: event in each, never handed out again', async () => {
         const poolId = uniquePoolId('seen');
-        const pool = (await fx.pool(poolId, { maxPoolSize: 4, sessionOptions: { maxUsageCount: 1_000_000 } })) as SharedSessionPool;
+        const pool = await fx.pool(poolId, { maxPoolSize: 4, sessionOptions: { maxUsageCount: 1_000_000 } });
         const sessions = [];
         for (let i = 0; i < 4; i++) sessions.push(await pool.addSession());
         const workers = [0, 1, 2].map((index) => startWorker({ mode: 'watch', redisUrl: REDIS_URL, poolId, seed: 50 + index, maxPoolSize: 4, maxUsageCount: 1_000_000 }));
@@ -172,7 +172,7 @@ describe('separate worker processes sharing one pool', () => {
         for (const id of victims) {
             expect(reports.filter((report) => report.leases.some((lease) => lease.id === id)).length).toBeGreaterThanOrEqual(2);
         }
-        const stats = await pool.getSharedStats();
+        const stats = await pool.fetchStats();
         expect(stats.retiredByReason.manual).toBe(2);
         expect(pool.getStats().sessionsRetired).toBe(2); // counted by the process that retired them
     }, 40_000);

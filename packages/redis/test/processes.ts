@@ -10,8 +10,8 @@ export const workerScript = join(testDir, 'workers', 'worker.ts');
 
 /** Worker processes import the built @sessionkit/core, like any program would. */
 export function assertCoreBuilt(): void {
-    if (!existsSync(join(repoRoot, 'packages', 'core', 'dist', 'shared.js'))) {
-        throw new Error('packages/core/dist has no shared pool: run `npx pnpm@10.34.9 build` before the multi-process tests.');
+    if (!existsSync(join(repoRoot, 'packages', 'core', 'dist', 'spi.js'))) {
+        throw new Error('packages/core/dist has no /spi entry: run `npx pnpm@10.34.9 build` before the multi-process tests.');
     }
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
-import { type ProxyStats, type SessionLease, type SessionPool, SessionPoolTimeoutError, type SharedSessionPool } from '@sessionkit/core';
+import { type ProxyStats, type SessionLease, type SessionPool, SessionPoolTimeoutError } from '@sessionkit/core';
 import { Fixture, keyPrefix, rawClient, sleep, uniquePoolId, waitFor } from './helpers.js';
 
 const fx = new Fixture();
@@ -30,7 +30,7 @@ async function leaseOnProxy(pool: SessionPool, proxyUrl: string): Promise<Sessio
 }
 
 async function proxyStats(pool: SessionPool, url: string): Promise<ProxyStats> {
-    return (await (pool as SharedSessionPool).getSharedStats()).proxies.find((proxy) => proxy.url === url)!;
+    return (await pool.fetchStats()).proxies.find((proxy) => proxy.url === url)!;
 }
 
 describe('proxy health is shared', () => {
@@ -67,7 +67,7 @@ describe('proxy health is shared', () => {
         for (const lease of leases) seen.add(lease.proxyUrl);
         for (const lease of leases) lease.release();
         expect(seen.has(P[0])).toBe(false);
-        expect((await (a as SharedSessionPool).getSharedStats()).retiredByReason.proxyBenched).toBeGreaterThanOrEqual(1);
+        expect((await a.fetchStats()).retiredByReason.proxyBenched).toBeGreaterThanOrEqual(1);
     });
 
     it('after the bench: probation with one session at a time, healthy again after a success', async () => {
@@ -112,7 +112,7 @@ describe('proxy health is shared', () => {
             await a.addSession();
             await b.addSession();
         }
-        const stats = (await (a as SharedSessionPool).getSharedStats()).proxies;
+        const stats = (await a.fetchStats()).proxies;
         expect(stats.map((proxy) => [proxy.url, proxy.activeSessions, proxy.sessionsCreated])).toEqual(P.map((url) => [url, 2, 2]));
     });
 
@@ -131,7 +131,7 @@ describe('proxy health is shared', () => {
         expect(lease.session.isCoolingDown()).toBe(true);
         lease.release();
         const cooledAt = Date.now();
-        await (a as SharedSessionPool).getSharedStats();
+        await a.fetchStats();
         // While the proxy cools, b gets no session on it, and mints none on it.
         const during: string[] = [];
         while (Date.now() - cooledAt < 500) {
@@ -162,14 +162,14 @@ describe('proxy health is shared', () => {
         const second = await b.acquire({ timeoutSecs: 2 });
         second.session.coolDown(undefined, 429);
         second.release();
-        await (b as SharedSessionPool).getSharedStats();
+        await b.fetchStats();
         const route = await redis.hgetall(`${keyPrefix(poolId)}px:${P[0]}`);
         expect(route).toMatchObject({ rl: '2', rls: '2' });
         // a markGood on the route resets the streak
         const third = await a.acquire({ timeoutSecs: 3 });
         third.session.markGood();
         third.release();
-        await (a as SharedSessionPool).getSharedStats();
+        await a.fetchStats();
         expect(await redis.hget(`${keyPrefix(poolId)}px:${P[0]}`, 'rls')).toBe('0');
     });
 

@@ -1,29 +1,19 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import {
     FileSessionStore,
     InvalidOptionError,
     MemorySessionStore,
     SessionPool,
-    SharedSessionPool,
     SharedStoreUnavailableError,
-    isSharedSessionStore,
 } from '@sessionkit/core';
+import { isSharedSessionStore } from '@sessionkit/core/spi';
 import { RedisSessionStore, RedisUnavailableError } from '../src/index.js';
+import { closedPort } from '@sessionkit/test-utils';
 import { Fixture, REDIS_URL, RedisForwarder, captureLog, keyPrefix, quietLog, rawClient, uniquePoolId } from './helpers.js';
 
 const fx = new Fixture();
 afterEach(() => fx.cleanup());
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-}
 
 describe('RedisSessionStore options', () => {
     it('validates its options with messages naming the option', () => {
@@ -38,16 +28,19 @@ describe('RedisSessionStore options', () => {
         expect(() => new RedisSessionStore({ poolId: 'ok', redis: {} as never })).toThrow(/Option "redis" must be an ioredis client/);
     });
 
-    it('is a SharedSessionStore: new SessionPool({ store }) builds a SharedSessionPool; other stores keep the local pool', () => {
-        const store = new RedisSessionStore({ poolId: uniquePoolId('kind') });
+    it('is a SharedSessionStore: new SessionPool({ store }) leases in the store; other stores keep the pool in-process', async () => {
+        const store = fx.store(uniquePoolId('kind'));
         expect(isSharedSessionStore(store)).toBe(true);
         expect(isSharedSessionStore(new MemorySessionStore())).toBe(false);
-        const pool = new SessionPool({ store });
-        expect(pool).toBeInstanceOf(SharedSessionPool);
-        expect(pool).toBeInstanceOf(SessionPool);
-        expect(new SessionPool({ store: new MemorySessionStore() })).not.toBeInstanceOf(SharedSessionPool);
-        expect(new SessionPool({ persist: false })).not.toBeInstanceOf(SharedSessionPool);
-        expect(new SessionPool({ store: new FileSessionStore() })).not.toBeInstanceOf(SharedSessionPool);
+        const pool = new SessionPool({ store, log: quietLog() });
+        fx.pools.push(pool);
+        expect(pool.constructor).toBe(SessionPool); // one pool class, whatever the store
+        expect((await pool.acquire()).leaseId).toEqual(expect.any(String));
+        for (const other of [new SessionPool({ store: new MemorySessionStore() }), new SessionPool({ persist: false }), new SessionPool({ store: new FileSessionStore(), persist: 'explicit' })]) {
+            expect(other.constructor).toBe(SessionPool);
+            expect((await other.acquire()).leaseId).toBeUndefined(); // leased in-process
+            await other.teardown();
+        }
         // pool options are validated as for any pool
         expect(() => new SessionPool({ store, maxPoolSize: 0 })).toThrow(/Option "maxPoolSize" must be an integer >= 1, got 0/);
     });
@@ -165,13 +158,13 @@ describe('one store, many pools and runs', () => {
 describe('load, save, clear', () => {
     it('load() is a snapshot of the pool; save() imports a saved state into another pool', async () => {
         const poolId = uniquePoolId('snap');
-        const pool = (await fx.pool(poolId, { proxyConfiguration: { proxyUrls: ['http://127.0.0.2:8000'] } })) as SharedSessionPool;
+        const pool = await fx.pool(poolId, { proxyConfiguration: { proxyUrls: ['http://127.0.0.2:8000'] } });
         const lease = await pool.acquire();
         lease.session.setCookie('sid=abc; Path=/', 'http://example.com/');
         lease.session.userData = { token: 't1' };
         lease.session.markGood();
         lease.release();
-        await pool.getSharedStats(); // the release is applied by now (same connection, in order)
+        await pool.fetchStats(); // the release is applied by now (same connection, in order)
         const store = fx.store(poolId);
         const state = await store.load();
         expect(state?.sessions).toHaveLength(1);

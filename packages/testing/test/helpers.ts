@@ -1,3 +1,4 @@
+export { sleep } from '@sessionkit/test-utils';
 import http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -111,6 +112,3 @@ export function setCookiePair(res: SimpleResponse, name: string): string | undef
     return line?.split(';')[0];
 }
 
-export function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -1,7 +1,7 @@
 /**
  * Benchmark of the shared session pool on Redis. Prints figures, asserts nothing.
  *
- *   npx tsx packages/redis/bench/redis-bench.ts [--secs=3] [--skip-ops] [--skip-crawl] [--runs=3] [--pages=600] [--latency=50]
+ *   cd bench && npx pnpm@10.34.9 bench:redis [--secs=3] [--skip-ops] [--skip-crawl] [--runs=3] [--pages=600] [--latency=50]
  *   (build first: npx pnpm@10.34.9 build — the workers use the built @sessionkit/core, the crawl uses the built packages)
  *
  * 1. Pool operations: acquire() + markGood() + release() cycles, in 1, 2 and 4 worker PROCESSES on one pool
@@ -17,10 +17,10 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Log, SessionPool } from '@sessionkit/core';
-import { RedisSessionStore } from '../src/index.js';
+import { RedisSessionStore } from '@sessionkit/redis';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, '..', '..', '..');
+const repoRoot = join(here, '..', '..');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const arg = (name: string, fallback: number): number => {
     const value = process.argv.find((item) => item.startsWith(`--${name}=`))?.split('=')[1];

@@ -1,35 +1,7 @@
-// Every update of the shared pool is one Lua script: Redis runs it atomically, so no other worker ever sees
-// half an update, and a worker that dies between two scripts leaves a consistent state behind. Scripts touch
-// O(1) keys per call (plus the proxy list when a session is minted or a caller has to wait, and at most 64
-// expired leases taken back per call); none reads the whole pool.
-//
-// Keys, under the prefix P = `<keyPrefix>{<poolId>}:` (one hash tag: every key of a pool is in one cluster slot):
-//   P s:<id>      hash   a session: u usage, e errorScore, ec errorCount, l leases held, w warm (1 after its first
-//                        use), cd cooldown end, ca/ea created/expires, px proxy ('' direct), ep epoch (its proxy's
-//                        timesBenched when bound), mA/mE/dE/mU limits, jar/ud cookies and userData JSON, ver
-//                        their version, wr the worker that wrote them, r retire reason (once retired: the hash
-//                        then expires after retiredSessionTtl)
-//   P live        set    ids of live sessions (SCARD + minting slots ≤ maxPoolSize)
-//   P avail       zset   sessions that can be leased, scored by the time they can: last release (LRU) or cooldown end
-//   P leases      zset   lease tokens scored by expiry (renewed by the holder's heartbeat)
-//   P lease       hash   lease token → session id
-//   P reaped      zset   tokens of expired leases taken back (a late release still counts its marks), for 1 h
-//   P minting     zset   slots reserved for sessions being created ("<token> <proxy>"), scored by expiry
-//   P mints       hash   token → slot (a re-sent reservation gets the same slot)
-//   P waiters     zset   workers with queued acquires (a release publishes a wake-up only when there are some)
-//   P px:<url>    hash   a proxy (P px:direct: no proxy): state, active, created, succ, blocks, errors, rl, tb
-//                        timesBenched, cf consecutive failures, rls rate-limit streak, bu bench end, cu cooldown end
-//   P proxies     list   proxies new sessions are spread over (P pickset dedupes it)
-//   P known       list   every proxy seen, for stats (P proxyset dedupes it)
-//   P stats       hash   pool-wide counters (created, retired, retired:<reason>, leasesGranted, leasesExpired,
-//                        markedGood, markedBad, rateLimited, proxiesBenched, gLeased = sessions with a lease)
-//   P meta        hash   settings of the first worker, round-robin cursor
-//   P op:<id>     string idempotency keys of calls that are not idempotent by nature (10 min)
-//   P events      pub/sub "f" something freed up, "r <reason> <id>" retired, "b <until> <times> <url>" proxy
-//                        benched, "v <times> <url>" proxy back on probation
-
-/** ARGV[1..14] of every script: the worker and its settings. Script arguments start at ARGV[15]. */
-const PRELUDE = `
+-- Opens every script: the settings (ARGV[1..15], in the order of SETTINGS in ../scripts.ts), the key names,
+-- and the rules shared by the scripts. Every update is one script: Redis runs it atomically, so no worker ever
+-- sees half an update. Scripts touch O(1) keys per call (plus the proxy list when a session is minted or a
+-- caller has to wait, and at most 64 expired leases taken back per call); none reads the whole pool.
 local P = KEYS[1]
 local WORKER = ARGV[1]
 local RND = tonumber(ARGV[2])
@@ -45,7 +17,8 @@ local RL_MAX = tonumber(ARGV[11])
 local MAX_COOL = tonumber(ARGV[12])
 local MODE = ARGV[13]
 local WAITER_TTL = tonumber(ARGV[14])
-local A = 14
+local LEARN = ARGV[15] == '1'
+local A = 15
 
 local T = redis.call('TIME')
 local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
@@ -55,6 +28,7 @@ local K_REAPED, K_MINTING, K_MINTS, K_WAITERS = P .. 'reaped', P .. 'minting', P
 local K_STATS, K_META, K_EVENTS = P .. 'stats', P .. 'meta', P .. 'events'
 local K_PROXIES, K_PICKSET, K_KNOWN, K_PROXYSET = P .. 'proxies', P .. 'pickset', P .. 'known', P .. 'proxyset'
 local K_DIRECT = P .. 'px:direct'
+local K_USAGE = P .. 'usage'
 
 local function skey(id) return P .. 's:' .. id end
 local function rkey(url) if not url or url == '' then return K_DIRECT end return P .. 'px:' .. url end
@@ -171,15 +145,90 @@ local function pick_route()
   return best, best_url
 end
 
+-- ---------------------------------------------------------------- cookies
+
+local function cookie_key(c) return tostring(c.domain or '') .. ';' .. tostring(c.path or '') .. ';' .. tostring(c.key or '') end
+
+-- Writes the cookies of a release or an update. Based on the version in the store (nobody else wrote since
+-- the worker read it): the worker's jar is the truth. Otherwise (concurrent leases of one session) its
+-- changes (set / removed cookies) are merged into the stored jar, so no lease's cookies are lost. Returns the
+-- fields to write: the merged jar has no single writer ('wr' empty: every worker re-reads it).
+local function write_cookies(sk, cur_ver, kind, jar, changes, base)
+  if kind ~= '2' or num(base, -1) == num(cur_ver, 0) then return {'jar', jar, 'wr', WORKER} end
+  local delta = cjson.decode(changes)
+  local stored = redis.call('HGET', sk, 'jar')
+  local merged = nil
+  local list, index = {}, {}
+  if stored and stored ~= '' then
+    merged = cjson.decode(stored)
+    if type(merged.cookies) == 'table' then
+      for _, c in ipairs(merged.cookies) do
+        list[#list + 1] = c
+        index[cookie_key(c)] = #list
+      end
+    end
+  end
+  for _, c in ipairs(delta.set or {}) do
+    local k = cookie_key(c)
+    if index[k] then list[index[k]] = c else
+      list[#list + 1] = c
+      index[k] = #list
+    end
+  end
+  local removed = {}
+  for _, k in ipairs(delta.remove or {}) do removed[k] = true end
+  local out = {}
+  for _, c in ipairs(list) do if not removed[cookie_key(c)] then out[#out + 1] = c end end
+  if #out == 0 then
+    redis.call('HDEL', sk, 'jar')
+    return {'wr', ''}
+  end
+  merged = merged or delta.jar
+  merged.cookies = out
+  return {'jar', cjson.encode(merged), 'wr', ''}
+end
+
+-- ---------------------------------------------------------------- usage-limit learning (core's UsageLimitLearner)
+
+local function learned_limit() return num(redis.call('HGET', K_META, 'ul'), 0) end
+
+-- A session was blocked after u uses. The last 9 such counts (P usage) are the samples; when most of them
+-- agree (within 10% of their median, at least 3) the smallest agreeing one is the site's per-visitor budget.
+local function learn_from_block(u)
+  if not LEARN or u < 2 then return end
+  redis.call('LPUSH', K_USAGE, u)
+  redis.call('LTRIM', K_USAGE, 0, 8)
+  local samples = redis.call('LRANGE', K_USAGE, 0, -1)
+  local n = #samples
+  if n < 3 then return end
+  local sorted = {}
+  for i, v in ipairs(samples) do sorted[i] = tonumber(v) end
+  table.sort(sorted)
+  local median = sorted[math.floor(n / 2) + 1]
+  local slack = math.max(1, math.floor(median * 0.1))
+  local agreeing, smallest = 0, nil
+  for _, v in ipairs(sorted) do
+    if math.abs(v - median) <= slack then
+      agreeing = agreeing + 1
+      if not smallest then smallest = v end
+    end
+  end
+  if agreeing < 3 or agreeing * 3 < n * 2 then return end
+  if smallest == learned_limit() then return end
+  redis.call('HSET', K_META, 'ul', smallest)
+  publish('u ' .. smallest)
+end
+
 -- ---------------------------------------------------------------- sessions
 
 -- Retire once: returns 1 when this call retired it (or is a re-sent copy of the call that did).
 local function retire(id, sk, reason, op)
-  local f = redis.call('HMGET', sk, 'r', 'px', 'e', 'mE', 'rop')
+  local f = redis.call('HMGET', sk, 'r', 'px', 'e', 'mE', 'rop', 'u')
   if f[1] then
     if op ~= '' and f[5] == op then return 1 end
     return 0
   end
+  if reason == 'blocked' then learn_from_block(num(f[6], 0)) end
   redis.call('HSET', sk, 'r', reason, 'rop', op, 'ra', fmt(NOW))
   redis.call('HDEL', sk, 'jar', 'ud')
   if num(f[3], 0) < num(f[4], 0) then redis.call('HSET', sk, 'e', f[4]) end
@@ -230,6 +279,10 @@ local function apply_marks(sk, f, marks, rk)
   if f[1] then return nil end
   if e >= me then return 'errorScore' end
   if u >= mu then return 'maxUsageCount' end
+  if LEARN then
+    local ul = learned_limit()
+    if ul > 0 and u >= ul then return 'maxUsageCount' end
+  end
   return nil
 end
 
@@ -407,370 +460,3 @@ local function wait_reply(at)
   return {'W', at and fmt(at) or '', live, redis.call('HGET', K_STATS, 'gLeased') or '0', redis.call('ZCARD', K_LEASES),
     redis.call('ZCOUNT', K_AVAIL, '(' .. fmt(NOW), '+inf'), benched, #urls}
 end
-`;
-
-const ACQUIRE = `
-local token, pinned = ARGV[A + 1], ARGV[A + 2]
--- A re-sent call (after a reconnection) gets the lease its first copy took.
-local prev = redis.call('HGET', K_LEASE, token)
-if prev then return reply('L', token, prev, skey(prev), false) end
-reap()
-if pinned ~= '' then
-  local sk = skey(pinned)
-  local f = load_session(sk)
-  if not f[2] then return {'X', 'unknown'} end
-  if f[1] then return {'X', f[1]} end
-  if num(f[2], 0) <= NOW then
-    retire(pinned, sk, 'expired', '')
-    return {'X', 'expired'}
-  end
-  local rk = rkey(f[3])
-  local route = load_route(rk)
-  if burned(rk, route, f[4]) then
-    retire(pinned, sk, 'proxyBenched', '')
-    return {'X', 'proxyBenched'}
-  end
-  local cd = num(f[7], 0)
-  local cu = num(route[5], 0)
-  if cu > cd then cd = cu end
-  if cd > NOW then return wait_reply(cd) end
-  local l = num(f[5], 0)
-  if l >= MAXCONC or (l > 0 and f[6] ~= '1') then return wait_reply(nil) end
-  grant(pinned, sk, token, f)
-  return reply_from('L', token, pinned, sk, f, false)
-end
-local id, sk, f = pick()
-if id then
-  grant(id, sk, token, f)
-  return reply_from('L', token, id, sk, f, false)
-end
-if id == nil then
-  local slot, url = reserve_slot(token, nil)
-  if slot then return {'M', slot, url} end
-  return wait_reply(nil)
-end
-return wait_reply(NOW)
-`;
-
-const PEEK = `
-reap()
-local id, sk, f = pick()
-if id then
-  redis.call('ZADD', K_AVAIL, NOW, id)
-  return reply_from('S', '', id, sk, f, false)
-end
-if id == nil then
-  local slot, url = reserve_slot(ARGV[A + 1], nil)
-  if slot then return {'M', slot, url} end
-end
-local any = redis.call('SRANDMEMBER', K_LIVE)
-if any then return reply('S', '', any, skey(any), false) end
-return wait_reply(nil)
-`;
-
-const RESERVE = `
-local explicit = nil
-if ARGV[A + 2] == 'given' then explicit = ARGV[A + 3] end
-local slot, why = reserve_slot(ARGV[A + 1], explicit)
-if slot then return {'M', slot, why} end
-if why == 'full' then return {'F'} end
-return {'N'}
-`;
-
-const COMMIT = `
-local slot, id, hold = ARGV[A + 1], ARGV[A + 2], ARGV[A + 3] == '1'
-local sk = skey(id)
-local sp = string.find(slot, ' ', 1, true)
-local token, url = string.sub(slot, 1, sp - 1), string.sub(slot, sp + 1)
-if not redis.call('ZSCORE', K_MINTING, slot) then
-  if redis.call('HGET', sk, 'slot') == slot then
-    if hold then return {'C', token} end
-    return {'C', ''}
-  end
-  return {'E'}
-end
-if redis.call('EXISTS', sk) == 1 then return {'T'} end
-local rk
-if url == '?' then
-  url = ARGV[A + 4]
-  rk = rkey(url)
-  if not accepts(rk) then return {'N'} end
-  redis.call('HINCRBY', rk, 'active', 1)
-else
-  rk = rkey(url)
-end
-redis.call('ZREM', K_MINTING, slot)
-redis.call('HDEL', K_MINTS, token)
-if url ~= '' then
-  redis.call('HSETNX', rk, 'url', url)
-  if redis.call('SADD', K_PROXYSET, url) == 1 then redis.call('RPUSH', K_KNOWN, url) end
-end
-local ca = ARGV[A + 5]
-if ca == '' then ca = fmt(NOW) end
-local ea = ARGV[A + 6]
-if ea == '' then ea = fmt(NOW + tonumber(ARGV[A + 10]) * 1000) end
-local l = 0
-if hold then l = 1 end
-local fields = {'id', id, 'px', url, 'ca', ca, 'ea', ea, 'u', ARGV[A + 7], 'e', ARGV[A + 8], 'ec', ARGV[A + 9],
-  'mA', ARGV[A + 10], 'mE', ARGV[A + 11], 'dE', ARGV[A + 12], 'mU', ARGV[A + 13], 'cd', ARGV[A + 14],
-  'ver', 1, 'wr', WORKER, 'w', 0, 'ep', num(redis.call('HGET', rk, 'tb'), 0), 'slot', slot, 'l', l, 'ud', ARGV[A + 17]}
-if ARGV[A + 15] == '1' then
-  fields[#fields + 1] = 'jar'
-  fields[#fields + 1] = ARGV[A + 16]
-end
-redis.call('HSET', sk, unpack(fields))
-redis.call('SADD', K_LIVE, id)
-redis.call('HINCRBY', rk, 'created', 1)
-redis.call('HINCRBY', K_STATS, 'created', 1)
-if hold then
-  -- The creator holds a fresh session: nobody else gets it before its first use completes.
-  redis.call('HINCRBY', K_STATS, 'gLeased', 1)
-  redis.call('ZADD', K_LEASES, NOW + LEASE_TTL, token)
-  redis.call('HSET', K_LEASE, token, id)
-  redis.call('HINCRBY', K_STATS, 'leasesGranted', 1)
-  return {'C', token}
-end
-local at = num(ARGV[A + 14], 0)
-if at < NOW then at = NOW end
-redis.call('ZADD', K_AVAIL, at, id)
-wake_waiters()
-return {'C', ''}
-`;
-
-const ABORT = `
-local m = ARGV[A + 1]
-if redis.call('ZREM', K_MINTING, m) == 0 then return 0 end
-local sp = string.find(m, ' ', 1, true)
-redis.call('HDEL', K_MINTS, string.sub(m, 1, sp - 1))
-local url = string.sub(m, sp + 1)
-if url ~= '?' then redis.call('HINCRBY', rkey(url), 'active', -1) end
-wake_waiters()
-return 1
-`;
-
-const RELEASE = `
-local token, id, marks = ARGV[A + 1], ARGV[A + 2], ARGV[A + 3]
-local late = false
-if redis.call('ZREM', K_LEASES, token) == 1 then
-  redis.call('HDEL', K_LEASE, token)
-elseif redis.call('ZREM', K_REAPED, token) == 1 then
-  late = true -- the lease expired and was taken back meanwhile: count the marks, change nothing else
-else
-  return {'D'} -- a re-sent copy of a release already applied
-end
-local sk = skey(id)
-local f = load_session(sk)
-if not f[2] then return {'G'} end
-local rk = rkey(f[3])
-local reason = apply_marks(sk, f, marks, rk)
-local retired = f[1]
-local l = num(f[5], 0)
-local ver = f[11]
-if not late then
-  local fields = {}
-  if l > 0 then
-    l = l - 1
-    fields[1], fields[2] = 'l', l
-    if l == 0 then redis.call('HINCRBY', K_STATS, 'gLeased', -1) end
-  end
-  if f[6] ~= '1' then
-    fields[#fields + 1] = 'w'
-    fields[#fields + 1] = 1
-  end
-  if not retired and ARGV[A + 4] == '1' then
-    -- The leaseholder writes the cookies (with maxConcurrencyPerSession > 1 the last release wins).
-    ver = num(ver, 0) + 1
-    for _, v in ipairs({'ver', ver, 'jar', ARGV[A + 5], 'ud', ARGV[A + 6], 'wr', WORKER}) do fields[#fields + 1] = v end
-  end
-  if #fields > 0 then redis.call('HSET', sk, unpack(fields)) end
-end
-local here = 0
-if not retired then
-  if reason then
-    here = retire(id, sk, reason, '')
-    retired = reason
-  elseif num(f[2], 0) <= NOW then
-    here = retire(id, sk, 'expired', '')
-    retired = 'expired'
-  elseif route_burned(rk, f[4]) then
-    here = retire(id, sk, 'proxyBenched', '')
-    retired = 'proxyBenched'
-  elseif not late and l < MAXCONC then
-    local cd = num(f[7], 0)
-    if cd > NOW then
-      redis.call('ZADD', K_AVAIL, cd, id)
-    elseif not redis.call('ZSCORE', K_AVAIL, id) then
-      redis.call('ZADD', K_AVAIL, NOW, id)
-    end
-    wake_waiters()
-  end
-end
-local lt = 0
-if late then lt = 1 end
-return {'R', retired or '', here, lt, ver}
-`;
-
-const APPLY = `
-if not redis.call('SET', P .. 'op:' .. ARGV[A + 1], 1, 'NX', 'PX', 600000) then return {'D'} end
-local id = ARGV[A + 2]
-local sk = skey(id)
-local f = load_session(sk)
-if not f[2] then return {'G'} end
-local rk = rkey(f[3])
-local reason = apply_marks(sk, f, ARGV[A + 3], rk)
-local retired = f[1]
-local ver = f[11]
-if not retired and ARGV[A + 4] == '1' then
-  ver = redis.call('HINCRBY', sk, 'ver', 1)
-  redis.call('HSET', sk, 'jar', ARGV[A + 5], 'ud', ARGV[A + 6], 'wr', WORKER)
-end
-local here = 0
-if not retired then
-  if reason then
-    here = retire(id, sk, reason, '')
-    retired = reason
-  elseif num(f[2], 0) <= NOW then
-    here = retire(id, sk, 'expired', '')
-    retired = 'expired'
-  end
-end
-return {'R', retired or '', here, 0, ver}
-`;
-
-const RETIRE = `
-local id = ARGV[A + 1]
-local sk = skey(id)
-if redis.call('EXISTS', sk) == 0 then return 0 end
-return retire(id, sk, ARGV[A + 2], ARGV[A + 3])
-`;
-
-const COOL = `
-local id = ARGV[A + 2]
-local sk = skey(id)
-if not redis.call('SET', P .. 'op:' .. ARGV[A + 1], 1, 'NX', 'PX', 600000) then return redis.call('HGET', sk, 'cd') or '' end
-local f = redis.call('HMGET', sk, 'r', 'px', 'cd', 'ea')
-if not f[4] or f[1] then return '' end
-local cu = record_rate_limit(rkey(f[2]), tonumber(ARGV[A + 3]))
-redis.call('HINCRBY', K_STATS, 'rateLimited', 1)
-local cd = num(f[3], 0)
-if cu > cd then
-  cd = cu
-  redis.call('HSET', sk, 'cd', fmt(cd))
-end
-if redis.call('ZSCORE', K_AVAIL, id) then redis.call('ZADD', K_AVAIL, cd, id) end
-return fmt(cd)
-`;
-
-const GET = `
-local id = ARGV[A + 1]
-local sk = skey(id)
-local f = redis.call('HMGET', sk, 'r', 'ea')
-if not f[2] then return {'X', 'unknown'} end
-if f[1] then return {'X', f[1]} end
-return reply('S', '', id, sk, true)
-`;
-
-const RENEW = `
-local lost = {}
-for i = A + 1, #ARGV do
-  local item = ARGV[i]
-  local zkey = K_LEASES
-  if string.sub(item, 1, 1) == 'm' then zkey = K_MINTING end
-  local member = string.sub(item, 2)
-  if redis.call('ZSCORE', zkey, member) then
-    redis.call('ZADD', zkey, NOW + LEASE_TTL, member)
-  else
-    lost[#lost + 1] = item
-  end
-end
-return lost
-`;
-
-const STATS = `
-local proxies = {}
-for _, url in ipairs(redis.call('LRANGE', K_KNOWN, 0, -1)) do
-  local rk = rkey(url)
-  route_state(rk)
-  proxies[#proxies + 1] = url
-  proxies[#proxies + 1] = redis.call('HGETALL', rk)
-end
-return {redis.call('SCARD', K_LIVE), redis.call('ZCOUNT', K_AVAIL, '-inf', NOW), redis.call('ZCOUNT', K_AVAIL, '(' .. fmt(NOW), '+inf'),
-  redis.call('HGET', K_STATS, 'gLeased') or '0', redis.call('ZCARD', K_LEASES), redis.call('HGETALL', K_STATS), proxies, fmt(NOW)}
-`;
-
-const REGISTER = `
-for i = A + 2, #ARGV do
-  local url = ARGV[i]
-  local rk = rkey(url)
-  redis.call('HSETNX', rk, 'url', url)
-  redis.call('HSETNX', rk, 'state', 'healthy')
-  if redis.call('SADD', K_PROXYSET, url) == 1 then redis.call('RPUSH', K_KNOWN, url) end
-  if redis.call('SADD', K_PICKSET, url) == 1 then redis.call('RPUSH', K_PROXIES, url) end
-end
-redis.call('HSETNX', K_META, 'settings', ARGV[A + 1])
-redis.call('HSETNX', K_META, 'createdAt', fmt(NOW))
-return {redis.call('HGET', K_META, 'settings'), fmt(NOW)}
-`;
-
-// Imports one session of a saved state (store.save): only when no session has that id yet.
-const IMPORT = `
-local id = ARGV[A + 1]
-local sk = skey(id)
-if redis.call('EXISTS', sk) == 1 then return 0 end
-local url = ARGV[A + 2]
-local rk = rkey(url)
-if url ~= '' then
-  redis.call('HSETNX', rk, 'url', url)
-  if redis.call('SADD', K_PROXYSET, url) == 1 then redis.call('RPUSH', K_KNOWN, url) end
-end
-local fields = {'id', id, 'px', url, 'ca', ARGV[A + 3], 'ea', ARGV[A + 4], 'u', ARGV[A + 5], 'e', ARGV[A + 6], 'ec', ARGV[A + 7],
-  'mA', ARGV[A + 8], 'mE', ARGV[A + 9], 'dE', ARGV[A + 10], 'mU', ARGV[A + 11], 'cd', ARGV[A + 12],
-  'ver', 1, 'wr', '', 'w', ARGV[A + 13], 'ep', num(redis.call('HGET', rk, 'tb'), 0), 'l', 0, 'ud', ARGV[A + 14]}
-if ARGV[A + 15] ~= '' then
-  fields[#fields + 1] = 'jar'
-  fields[#fields + 1] = ARGV[A + 15]
-end
-redis.call('HSET', sk, unpack(fields))
-redis.call('SADD', K_LIVE, id)
-redis.call('HINCRBY', rk, 'active', 1)
-local at = num(ARGV[A + 12], 0)
-if at < NOW then at = NOW end
-redis.call('ZADD', K_AVAIL, at, id)
-return 1
-`;
-
-// Restores a proxy's health from a saved state (store.save), unless the pool already knows that proxy.
-const IMPORT_PROXY = `
-local url = ARGV[A + 1]
-local rk = rkey(url)
-if redis.call('EXISTS', rk) == 1 and redis.call('HGET', rk, 'created') then return 0 end
-redis.call('HSET', rk, 'url', url, 'state', ARGV[A + 2], 'bu', ARGV[A + 3], 'cu', ARGV[A + 4], 'succ', ARGV[A + 5],
-  'blocks', ARGV[A + 6], 'errors', ARGV[A + 7], 'rl', ARGV[A + 8], 'tb', ARGV[A + 9], 'created', ARGV[A + 10])
-if redis.call('SADD', K_PROXYSET, url) == 1 then redis.call('RPUSH', K_KNOWN, url) end
-return 1
-`;
-
-export const SCRIPT_SOURCES = {
-    acquire: ACQUIRE,
-    peek: PEEK,
-    reserve: RESERVE,
-    commit: COMMIT,
-    abort: ABORT,
-    release: RELEASE,
-    apply: APPLY,
-    retire: RETIRE,
-    cool: COOL,
-    get: GET,
-    renew: RENEW,
-    stats: STATS,
-    register: REGISTER,
-    import: IMPORT,
-    importProxy: IMPORT_PROXY,
-} as const;
-
-export type ScriptName = keyof typeof SCRIPT_SOURCES;
-
-/** The full source of a script: the shared prelude (settings, key names, helpers) and its body. */
-export function scriptSource(name: ScriptName): string {
-    return `${PRELUDE}\n${SCRIPT_SOURCES[name]}`;
-}

@@ -1,12 +1,12 @@
 /**
  * Throughput of the anti-bot simulator: sequential keep-alive GETs from one client, then the same with
- * concurrency. Prints figures; asserts nothing. Run: `npx tsx packages/testing/src/bench/site-throughput.ts`
- * (or `node packages/testing/dist/bench/site-throughput.js` after a build). Optional argv: request count.
+ * concurrency. Prints figures; asserts nothing. Run (in bench/, after a build): `npx pnpm@10.34.9 bench:site`
+ * Optional argv: request count.
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
-import { startAntiBotSite } from '../anti-bot-site.js';
+import { startAntiBotSite } from '@sessionkit/testing';
 
 function getOnce(agent: http.Agent, url: string, cookie: string | undefined): Promise<{ status: number; setCookie?: string }> {
     return new Promise((resolve, reject) => {
