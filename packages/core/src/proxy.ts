@@ -337,6 +337,12 @@ export class ProxyHealth {
 }
 
 /** The URL with its password replaced by *** (for logs and error messages). */
+/** Stats as users see them (getStats(), events): the proxy's password masked; state files keep the real URL. */
+export function publicProxyStats(stats: ProxyStats): ProxyStats {
+    const url = redactProxyUrl(stats.url);
+    return url === stats.url ? stats : { ...stats, url };
+}
+
 export function redactProxyUrl(url: string): string {
     try {
         const parsed = new URL(url);

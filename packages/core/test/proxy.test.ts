@@ -12,6 +12,8 @@ import { leaseOnProxy, quietLog, sleep } from './helpers.js';
 
 // Fake proxies: the pool never connects to them.
 const A = 'http://user:secret@127.0.0.2:8000';
+/** How A appears in stats and events: its password masked. */
+const A_SHOWN = 'http://user:***@127.0.0.2:8000';
 const B = 'http://127.0.0.3:8000';
 const C = 'http://127.0.0.4:8000';
 
@@ -34,7 +36,8 @@ afterEach(async () => {
 });
 
 function proxyStats(pool: SessionPool, url: string): ProxyStats {
-    const stats = pool.getStats().proxies.find((proxy) => proxy.url === url);
+    const shown = url === A ? A_SHOWN : url;
+    const stats = pool.getStats().proxies.find((proxy) => proxy.url === shown);
     if (!stats) throw new Error(`no stats for ${url}`);
     return stats;
 }
@@ -62,7 +65,7 @@ describe('proxy assignment', () => {
     it('spreads sessions over proxies, fewest active sessions first', async () => {
         const pool = await makePool();
         expect(pool.getStats().proxies.map((proxy) => [proxy.url, proxy.state, proxy.activeSessions])).toEqual([
-            [A, 'healthy', 0],
+            [A_SHOWN, 'healthy', 0],
             [B, 'healthy', 0],
             [C, 'healthy', 0],
         ]);
@@ -167,7 +170,7 @@ describe('proxy health', () => {
         await blockPinned(pool, A, 1);
 
         expect(benched).toHaveLength(1);
-        expect(benched[0]).toMatchObject({ url: A, state: 'benched', blocks: 3, timesBenched: 1 });
+        expect(benched[0]).toMatchObject({ url: A_SHOWN, state: 'benched', blocks: 3, timesBenched: 1 });
         const stats = proxyStats(pool, A);
         expect(stats.state).toBe('benched');
         expect(Date.parse(stats.benchedUntil!)).toBeGreaterThan(Date.now() + 30_000);
@@ -240,7 +243,7 @@ describe('proxy health', () => {
         await sleep(Math.max(0, benchedUntil - Date.now()) + 20);
 
         expect(proxyStats(pool, A)).toMatchObject({ state: 'probation', timesBenched: 1 });
-        expect(revived.map((stats) => stats.url)).toEqual([A]);
+        expect(revived.map((stats) => stats.url)).toEqual([A_SHOWN]);
 
         // The next new session goes to A (it has the fewest sessions) ...
         const idle = pool.getSessions().map((session) => session.id);

@@ -1,6 +1,6 @@
 import type { Session, SessionLease, SessionPool } from '@sessionkit/core';
 import { type Blame, HttpStatusError, ProxyAuthenticationError, type ProxyErrorPolicy, RateLimitedError, RequestTimeoutError, SessionBlockedError, blameFor, isProxyConnectionError } from './errors.js';
-import { redactProxyUrl } from '@sessionkit/core';
+import { redactProxyUrl } from '@sessionkit/core/spi';
 import type { Request } from './request.js';
 import type { AttemptStage, CrawlerAdapter, CrawlingContext, NavigationHook, RequestHandler } from './types.js';
 

@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 //   P minting     zset   slots reserved for sessions being created ("<token> <proxy>"), scored by expiry
 //   P mints       hash   token → slot (a re-sent reservation gets the same slot)
 //   P waiters     zset   workers with queued acquires (a release publishes a wake-up only when there are some)
-//   P px:<url>    hash   a proxy (P px:direct: no proxy): state, active, created, succ, blocks, errors, rl, tb
+//   P px:<sha1 of url> hash a proxy (P px:direct: no proxy): state, active, created, succ, blocks, errors, rl, tb
 //                        timesBenched, cf consecutive failures, rls rate-limit streak, bu bench end, cu cooldown end
 //   P proxies     list   proxies new sessions are spread over (P pickset dedupes it)
 //   P known       list   every proxy seen, for stats (P proxyset dedupes it)

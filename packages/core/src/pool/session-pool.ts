@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { InvalidOptionError, SessionPoolClosedError } from '../errors.js';
 import type { Log } from '../log.js';
-import type { ProxyConfiguration, ProxyStats } from '../proxy.js';
+import { type ProxyConfiguration, type ProxyStats, publicProxyStats } from '../proxy.js';
 import { parseRetryAfterMs } from '../retry-after.js';
 import { RETIRE_REASONS, type RetireReason, type Session, type SessionLimits, type SessionOptions, type SessionOwner } from '../session.js';
 import { FileSessionStore, type PersistedPoolState, type SessionStore } from '../store.js';
@@ -358,7 +358,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
             proxiesBenched: gauges.proxiesBenched ?? counters.proxiesBenched,
             learnedUsageLimit: gauges.learnedUsageLimit,
             leasesExpired,
-            proxies,
+            proxies: proxies.map(publicProxyStats),
         };
     }
 

@@ -31,7 +31,8 @@ local K_DIRECT = P .. 'px:direct'
 local K_USAGE = P .. 'usage'
 
 local function skey(id) return P .. 's:' .. id end
-local function rkey(url) if not url or url == '' then return K_DIRECT end return P .. 'px:' .. url end
+-- Keyed by a hash of the URL: key names show up in monitoring and redis-cli, and a proxy URL may hold a password.
+local function rkey(url) if not url or url == '' then return K_DIRECT end return P .. 'px:' .. redis.sha1hex(url) end
 local function num(v, d) if not v then return d end return tonumber(v) or d end
 local function fmt(n) return string.format('%.17g', n) end
 local function publish(msg) redis.call('PUBLISH', K_EVENTS, msg) end

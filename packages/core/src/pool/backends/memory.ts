@@ -1,6 +1,6 @@
 import { SessionPoolCapacityError, SessionPoolClosedError, SessionUnavailableError } from '../../errors.js';
 import { generateSessionId } from '../../ids.js';
-import { type ProxyEntry, ProxyHealth, type ProxyHealthState, type ProxyInfo, type ProxyStats, redactProxyUrl } from '../../proxy.js';
+import { publicProxyStats, type ProxyEntry, ProxyHealth, type ProxyHealthState, type ProxyInfo, type ProxyStats, redactProxyUrl } from '../../proxy.js';
 import { type RetireReason, Session, type SessionOptions, type SessionState } from '../../session.js';
 import { AvailableList, CoolingHeap, SessionEntry } from '../../structures.js';
 import { UsageLimitLearner } from '../../usage-limit.js';
@@ -605,10 +605,10 @@ export class MemoryBackend implements PoolBackend {
         if (to === 'benched') {
             this.counters.proxiesBenched += 1;
             this.host.log.info(`Proxy ${redactProxyUrl(entry.url)} benched until ${stats.benchedUntil} (${entry.blocks} blocks, ${entry.errors} errors)`);
-            this.host.emit('proxyBenched', stats);
+            this.host.emit('proxyBenched', publicProxyStats(stats));
         } else if (from === 'benched') {
             this.host.log.info(`Proxy ${redactProxyUrl(entry.url)} back on probation`);
-            this.host.emit('proxyRevived', stats);
+            this.host.emit('proxyRevived', publicProxyStats(stats));
         }
     }
 }

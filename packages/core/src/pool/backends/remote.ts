@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createCookieJar, deserializeCookieJar } from '../../cookies.js';
 import { SessionPoolCapacityError, SessionPoolClosedError, SessionUnavailableError } from '../../errors.js';
 import { generateSessionId } from '../../ids.js';
-import { ProxyEntry, type ProxyInfo, type ProxyStats, redactProxyUrl } from '../../proxy.js';
+import { publicProxyStats, ProxyEntry, type ProxyInfo, type ProxyStats, redactProxyUrl } from '../../proxy.js';
 import { backoffMs } from '../../retry-after.js';
 import { type RetireReason, Session, type SessionOptions, type SessionState } from '../../session.js';
 import type { BackendAcquireOptions, FetchedGauges, PoolBackend, PoolGauges, PoolHost } from '../backend.js';
@@ -825,10 +825,10 @@ export class RemoteBackend implements PoolBackend {
         if (state === 'benched' && benchedUntilMs !== undefined) stats.benchedUntil = new Date(benchedUntilMs).toISOString();
         if (state === 'benched') {
             this.host.log.info(`Proxy ${redactProxyUrl(url)} benched until ${stats.benchedUntil ?? '?'} (shared pool)`);
-            this.host.emit('proxyBenched', stats);
+            this.host.emit('proxyBenched', publicProxyStats(stats));
         } else {
             this.host.log.info(`Proxy ${redactProxyUrl(url)} back on probation (shared pool)`);
-            this.host.emit('proxyRevived', stats);
+            this.host.emit('proxyRevived', publicProxyStats(stats));
             this.wakeWaiters();
         }
     }
