@@ -1,4 +1,5 @@
 import { checkBoolean, checkNumber } from '@sessionkit/core';
+import { checkDurationSecs } from '@sessionkit/core/spi';
 import { BasicCrawler, type BasicCrawlerOptions, type CrawlerAdapter, type CrawlerRunStatistics, type CrawlingContext, type RequestLike } from '@sessionkit/crawler';
 
 import { BrowserAdapter, type BrowserAdapterStats, type BrowserCrawlingContext } from './browser-adapter.js';
@@ -44,7 +45,7 @@ export class BrowserCrawler<B, C, P, R, Context extends BrowserCrawlingContext<C
     readonly #preflight: (() => void) | undefined;
 
     constructor(options: BrowserCrawlerOptions<Context, B>, setup: BrowserCrawlerSetup<B, C, P, R>) {
-        checkNumber('navigationTimeoutSecs', options.navigationTimeoutSecs, { min: 0, exclusiveMin: true });
+        checkDurationSecs('navigationTimeoutSecs', options.navigationTimeoutSecs);
         checkNumber('maxOpenContexts', options.maxOpenContexts, { min: 1, integer: true });
         checkBoolean('reusePages', options.reusePages);
         const maxConcurrency = options.maxConcurrency ?? 10;

@@ -15,6 +15,7 @@ import {
     toSessionCookie,
     toToughCookie,
 } from './cookies.js';
+import { checkDurationSecs } from './duration.js';
 import { CorruptStateError, InvalidOptionError } from './errors.js';
 import { generateSessionId } from './ids.js';
 import {
@@ -633,7 +634,7 @@ export function validateSessionOptions(options: unknown, prefix = ''): asserts o
     checkKnownKeys(prefix || '(of Session)', options, SESSION_OPTION_KEYS);
     const o = options as SessionOptions;
     checkString(name('id'), o.id);
-    checkNumber(name('maxAgeSecs'), o.maxAgeSecs, { min: 0, exclusiveMin: true });
+    checkDurationSecs(name('maxAgeSecs'), o.maxAgeSecs);
     checkNumber(name('maxErrorScore'), o.maxErrorScore, { min: 0, exclusiveMin: true });
     checkNumber(name('errorScoreDecrement'), o.errorScoreDecrement, { min: 0 });
     checkNumber(name('maxUsageCount'), o.maxUsageCount, { min: 1, integer: true });

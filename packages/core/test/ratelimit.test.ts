@@ -227,7 +227,7 @@ describe('cooldown cap', () => {
     });
 
     it('validates maxCooldownSecs', () => {
-        expect(() => new SessionPool({ persist: false, maxCooldownSecs: -1 })).toThrow(/Option "maxCooldownSecs" must be a number >= 0, got -1/);
+        expect(() => new SessionPool({ persist: false, maxCooldownSecs: -1 })).toThrow(/Option "maxCooldownSecs" must be a number of seconds >= 0 and <= 2147483 \(about 24\.8 days\), got -1/);
     });
 });
 

@@ -495,7 +495,7 @@ describe('getState / fromState', () => {
 
 describe('Session option validation', () => {
     it.each<[string, Record<string, unknown>, RegExp]>([
-        ['maxAgeSecs', { maxAgeSecs: 0 }, /Option "maxAgeSecs" must be a number greater than 0, got 0\./],
+        ['maxAgeSecs', { maxAgeSecs: 0 }, /Option "maxAgeSecs" must be a number of seconds > 0 and <= 2147483 \(about 24\.8 days\), got 0\./],
         ['maxErrorScore', { maxErrorScore: -1 }, /Option "maxErrorScore" must be a number greater than 0, got -1\./],
         ['errorScoreDecrement', { errorScoreDecrement: 'x' }, /Option "errorScoreDecrement" must be a number >= 0, got "x"\./],
         ['maxUsageCount', { maxUsageCount: 1.5 }, /Option "maxUsageCount" must be an integer >= 1, got 1\.5\./],

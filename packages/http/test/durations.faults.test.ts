@@ -49,3 +49,4 @@ describe('duration options', () => {
         expect(build).toThrow(new RegExp(`Option "${option}" must be a number of seconds .* <= 2147483 \\(about 24\\.8 days\\), or Infinity for no limit`));
     });
 });
+

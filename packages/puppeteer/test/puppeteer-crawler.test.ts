@@ -591,7 +591,7 @@ describe('PuppeteerCrawler options', () => {
 
     it('rejects bad options naming the option and the value', () => {
         expect(() => new PuppeteerCrawler({ requestHandler: handler, navigationTimeoutSecs: 0 })).toThrow(
-            'Option "navigationTimeoutSecs" must be a number greater than 0, got 0.',
+            'Option "navigationTimeoutSecs" must be a number of seconds > 0 and <= 2147483 (about 24.8 days), got 0.',
         );
         expect(() => new PuppeteerCrawler({ requestHandler: handler, maxOpenContexts: 1.5 })).toThrow(/"maxOpenContexts" must be an integer >= 1, got 1\.5/);
         expect(() => new PuppeteerCrawler({ requestHandler: handler, gotoOptions: { waitUntil: 'idle' as 'load' } })).toThrow(

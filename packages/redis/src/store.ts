@@ -14,6 +14,7 @@ import {
     type SharedPoolSettings,
     type SharedSessionStore,
     checkKnownKeys,
+    checkDurationSecs,
     checkNumber,
     checkObject,
     checkString,
@@ -123,6 +124,7 @@ export class RedisSessionStore implements SharedSessionStore, ConnectionHost {
         if (options.keyPrefix !== undefined && /[*?[\]\\{}]/.test(options.keyPrefix)) {
             throw new InvalidOptionError('keyPrefix', options.keyPrefix, 'must not contain * ? [ ] \\ { or }');
         }
+        checkDurationSecs('leaseTtlSecs', options.leaseTtlSecs);
         checkNumber('leaseTtlSecs', options.leaseTtlSecs, { min: 0.1 });
         checkNumber('connectTimeoutSecs', options.connectTimeoutSecs, { min: 0, exclusiveMin: true });
         checkNumber('maxRetriesPerRequest', options.maxRetriesPerRequest, { min: 0, integer: true });

@@ -22,7 +22,7 @@ describe('RedisSessionStore options', () => {
         expect(() => new RedisSessionStore({ poolId: 'a b' })).toThrow(/Option "poolId"/);
         expect(() => new RedisSessionStore({ poolId: 'x'.repeat(101) })).toThrow(/Option "poolId"/);
         expect(() => new RedisSessionStore({ poolId: 'ok', url: 'http://127.0.0.1:6379' })).toThrow(/Option "url" must be a Redis URL/);
-        expect(() => new RedisSessionStore({ poolId: 'ok', leaseTtlSecs: 0 })).toThrow(/Option "leaseTtlSecs" must be a number >= 0.1, got 0/);
+        expect(() => new RedisSessionStore({ poolId: 'ok', leaseTtlSecs: 0 })).toThrow(/Option "leaseTtlSecs" must be a number of seconds > 0 and <= 2147483 \(about 24\.8 days\), got 0/);
         expect(() => new RedisSessionStore({ poolId: 'ok', keyPrefix: 'a*' })).toThrow(/Option "keyPrefix"/);
         expect(() => new RedisSessionStore({ poolId: 'ok', poolid: 'x' } as never)).toThrow(/"poolid" is not a known option of RedisSessionStore \(did you mean "poolId"\?\)/);
         expect(() => new RedisSessionStore({ poolId: 'ok', redis: {} as never })).toThrow(/Option "redis" must be an ioredis client/);

@@ -4,6 +4,7 @@ import { ProxyConfiguration, type ProxyConfigurationOptions, type ProxyHealthOpt
 import { DEFAULT_SESSION_LIMITS, type Session, type SessionLimits, type SessionOptions, resolveSessionLimits, validateSessionOptions } from '../session.js';
 import type { SessionStore } from '../store.js';
 import { checkBoolean, checkFunction, checkKnownKeys, checkNumber, checkObject, checkStatusCodes, checkString } from '../validate.js';
+import { checkDurationSecs } from '../duration.js';
 import type { SessionPool } from './session-pool.js';
 
 export interface CreateSessionFunctionOptions {
@@ -156,15 +157,15 @@ function validatePoolOptions(options: SessionPoolOptions): void {
     checkKnownKeys('(of SessionPool)', options as Record<string, unknown>, POOL_OPTION_KEYS);
     checkNumber('maxPoolSize', options.maxPoolSize, { min: 1, integer: true });
     checkNumber('maxConcurrencyPerSession', options.maxConcurrencyPerSession, { min: 1, integer: true });
-    checkNumber('acquireTimeoutSecs', options.acquireTimeoutSecs, { min: 0, exclusiveMin: true });
+    checkDurationSecs('acquireTimeoutSecs', options.acquireTimeoutSecs);
     checkNumber('proxyBanThreshold', options.proxyBanThreshold, { min: 1, integer: true });
-    checkNumber('proxyBenchSecs', options.proxyBenchSecs, { min: 0 });
-    checkNumber('proxyMaxBenchSecs', options.proxyMaxBenchSecs, { min: 0 });
-    checkNumber('rateLimitBackoffSecs', options.rateLimitBackoffSecs, { min: 0 });
-    checkNumber('rateLimitMaxBackoffSecs', options.rateLimitMaxBackoffSecs, { min: 0 });
-    checkNumber('maxCooldownSecs', options.maxCooldownSecs, { min: 0 });
+    checkDurationSecs('proxyBenchSecs', options.proxyBenchSecs, { allowZero: true });
+    checkDurationSecs('proxyMaxBenchSecs', options.proxyMaxBenchSecs, { allowZero: true });
+    checkDurationSecs('rateLimitBackoffSecs', options.rateLimitBackoffSecs, { allowZero: true });
+    checkDurationSecs('rateLimitMaxBackoffSecs', options.rateLimitMaxBackoffSecs, { allowZero: true });
+    checkDurationSecs('maxCooldownSecs', options.maxCooldownSecs, { allowZero: true });
     checkBoolean('learnUsageLimit', options.learnUsageLimit);
-    checkNumber('persistIntervalSecs', options.persistIntervalSecs, { min: 0, exclusiveMin: true });
+    checkDurationSecs('persistIntervalSecs', options.persistIntervalSecs);
     checkStatusCodes('blockedStatusCodes', options.blockedStatusCodes);
     checkStatusCodes('rateLimitStatusCodes', options.rateLimitStatusCodes);
     checkFunction('createSessionFunction', options.createSessionFunction);

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { InvalidOptionError, SessionPoolClosedError } from '../errors.js';
 import type { Log } from '../log.js';
 import { type ProxyConfiguration, type ProxyStats, publicProxyStats } from '../proxy.js';
+import { checkDurationSecs } from '../duration.js';
 import { parseRetryAfterMs } from '../retry-after.js';
 import { RETIRE_REASONS, type RetireReason, type Session, type SessionLimits, type SessionOptions, type SessionOwner } from '../session.js';
 import { FileSessionStore, type PersistedPoolState, type SessionStore } from '../store.js';
@@ -237,6 +238,13 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> implements Sess
         // Not async: the backend's promise is returned as is (no second promise per call on the hot path).
         if (this.closed) return Promise.reject(new SessionPoolClosedError('acquire a session'));
         if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
+        if (options.timeoutSecs !== undefined) {
+            try {
+                checkDurationSecs('acquire({ timeoutSecs })', options.timeoutSecs);
+            } catch (error) {
+                return Promise.reject(error);
+            }
+        }
         const timeoutMs = options.timeoutSecs !== undefined ? options.timeoutSecs * 1000 : this.acquireTimeoutMs;
         const request = { timeoutMs, sessionId: options.sessionId, signal: options.signal };
         if (!this.initialized) return this.initialize().then(() => this.backend.acquire(request));
