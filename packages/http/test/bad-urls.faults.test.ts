@@ -6,16 +6,11 @@ import { HttpCrawler } from '@sessionkit/http';
 import { startAntiBotSite, startProxyFarm } from '@sessionkit/testing';
 
 import { startRawServer, startServer } from './helpers.js';
+import { Closers } from '@sessionkit/test-utils';
 
-const closers: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-    for (const closer of closers.splice(0)) await closer.close();
-});
-async function track<T extends { close(): Promise<void> }>(started: Promise<T>): Promise<T> {
-    const value = await started;
-    closers.push(value);
-    return value;
-}
+const closers = new Closers();
+afterEach(() => closers.closeAll());
+const track = <T extends { close(): Promise<void> }>(started: Promise<T>): Promise<T> => closers.track(started);
 
 describe('target-side faults', () => {
     it('fail the bad URLs without benching healthy proxies or retiring healthy sessions', async () => {

@@ -4,17 +4,11 @@ import type { Session } from '@sessionkit/core';
 import { HttpCrawler, NavigationError } from '@sessionkit/http';
 
 import { closedPort, startRawServer, startServer, startVisitorSite } from './helpers.js';
+import { Closers } from '@sessionkit/test-utils';
 
-const closers: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-    for (const closer of closers.splice(0)) await closer.close();
-});
-
-async function track<T extends { close(): Promise<void> }>(started: Promise<T>): Promise<T> {
-    const value = await started;
-    closers.push(value);
-    return value;
-}
+const closers = new Closers();
+afterEach(() => closers.closeAll());
+const track = <T extends { close(): Promise<void> }>(started: Promise<T>): Promise<T> => closers.track(started);
 
 interface Failure {
     url: string;

@@ -6,16 +6,11 @@ import { HttpCrawler, ProxyAuthenticationError } from '@sessionkit/http';
 import { type AntiBotSite, type ProxyFarm, startAntiBotSite, startProxyFarm } from '@sessionkit/testing';
 
 import { type TestServer, readCookie, startServer } from './helpers.js';
+import { Closers } from '@sessionkit/test-utils';
 
-const closers: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-    for (const closer of closers.splice(0)) await closer.close();
-});
-async function track<T extends { close(): Promise<void> }>(started: Promise<T>): Promise<T> {
-    const value = await started;
-    closers.push(value);
-    return value;
-}
+const closers = new Closers();
+afterEach(() => closers.closeAll());
+const track = <T extends { close(): Promise<void> }>(started: Promise<T>): Promise<T> => closers.track(started);
 
 const credentials = { username: 'crawler', password: 's3cret-pw' };
 /** The farm's URL of proxy `index`, with a wrong password. */

@@ -128,3 +128,19 @@ export async function closedPort(host = '127.0.0.1'): Promise<number> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     return port;
 }
+
+/** Servers, farms and sites a test started, closed together (in an afterEach) whatever the test's outcome. */
+export class Closers {
+    private readonly open: { close(): Promise<void> }[] = [];
+
+    /** Awaits `started` and remembers it for `closeAll()`. */
+    async track<T extends { close(): Promise<void> }>(started: Promise<T>): Promise<T> {
+        const value = await started;
+        this.open.push(value);
+        return value;
+    }
+
+    async closeAll(): Promise<void> {
+        for (const closer of this.open.splice(0)) await closer.close();
+    }
+}
