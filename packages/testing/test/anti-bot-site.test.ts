@@ -119,20 +119,21 @@ describe('visitor cookie', () => {
 
 describe('newVisitorLimit', () => {
     it('answers 429 + Retry-After to every request of the IP after too many new visitors, then recovers', async () => {
-        const s = await site({ pagesPerVisitor: false, newVisitorLimit: { max: 2, windowMs: 2000, retryAfterMs: 300 } });
+        // A 1 s penalty: long enough that a loaded machine still sends the next requests inside it.
+        const s = await site({ pagesPerVisitor: false, newVisitorLimit: { max: 2, windowMs: 4000, retryAfterMs: 1000 } });
         const a = setCookiePair(await get(s.pageUrl(0), { localAddress: '127.0.0.2' }), 'sk_visitor')!;
         expect((await get(s.pageUrl(1), { localAddress: '127.0.0.2' })).status).toBe(200);
 
         const third = await get(s.pageUrl(2), { localAddress: '127.0.0.2' });
         expect(third.status).toBe(429);
-        expect(third.headers['retry-after']).toBe('1'); // 300 ms, rounded up to whole seconds
+        expect(third.headers['retry-after']).toBe('1');
         expect(third.headers['set-cookie']).toBeUndefined();
         // Known visitors of the penalised IP are refused too…
         expect((await get(s.pageUrl(3), { localAddress: '127.0.0.2', cookie: a })).status).toBe(429);
         // …other IPs are not.
         expect((await get(s.pageUrl(3), { localAddress: '127.0.0.3' })).status).toBe(200);
 
-        await sleep(350);
+        await sleep(1050);
         expect((await get(s.pageUrl(3), { localAddress: '127.0.0.2', cookie: a })).status).toBe(200);
         // A fresh window starts after the penalty: new visitors are welcome again.
         expect((await get(s.pageUrl(4), { localAddress: '127.0.0.2' })).status).toBe(200);
