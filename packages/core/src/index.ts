@@ -27,7 +27,7 @@ export {
     type AcquireOptions,
     type ResponseVerdict,
 } from './pool/session-pool.js';
-export { type SessionPoolOptions, type CreateSessionFunctionOptions } from './pool/options.js';
+export { type SessionPoolOptions, type SessionReuseStrategy, type CreateSessionFunctionOptions } from './pool/options.js';
 export { SessionLease } from './pool/lease.js';
 export { SharedStoreUnavailableError } from './pool/shared-store.js';
 export { type SessionStore, type PersistedPoolState, MemorySessionStore, FileSessionStore, type FileSessionStoreOptions, STATE_FORMAT, STATE_VERSION } from './store.js';

@@ -10,6 +10,8 @@ export class SessionEntry {
     _prev: SessionEntry | undefined = undefined;
     _next: SessionEntry | undefined = undefined;
     _heapIndex = -1;
+    /** Position in the available list's array (random picks); -1 when not listed. */
+    _listIndex = -1;
     /** `timesBenched` of its route when the session was bound to it: a later bench burns the session. */
     readonly routeEpoch: number;
     // slot (bits 0-1), warm (bit 2) and leases (bits 3+) in one small integer: an entry per session costs
@@ -53,11 +55,18 @@ export class SessionEntry {
 // Both structures are intrusive: the links live on the entries, so adding, removing and rotating sessions
 // allocates nothing and removal from the middle is O(1) (list) or O(log n) (heap).
 
-/** Sessions ready to be handed out, least recently used first. */
+/**
+ * Sessions ready to be handed out, least recently used first. The entries are also kept in an array (swap-remove),
+ * so the 'random' reuse strategy picks one in O(1) too.
+ */
 export class AvailableList {
     head: SessionEntry | undefined = undefined;
     tail: SessionEntry | undefined = undefined;
-    size = 0;
+    private readonly items: SessionEntry[] = [];
+
+    get size(): number {
+        return this.items.length;
+    }
 
     push(session: SessionEntry): void {
         session._prev = this.tail;
@@ -66,7 +75,8 @@ export class AvailableList {
         else this.head = session;
         this.tail = session;
         session._slot = 1;
-        this.size += 1;
+        session._listIndex = this.items.length;
+        this.items.push(session);
     }
 
     remove(session: SessionEntry): void {
@@ -78,7 +88,17 @@ export class AvailableList {
         session._prev = undefined;
         session._next = undefined;
         session._slot = 0;
-        this.size -= 1;
+        const last = this.items.pop()!;
+        if (last !== session) {
+            last._listIndex = session._listIndex;
+            this.items[session._listIndex] = last;
+        }
+        session._listIndex = -1;
+    }
+
+    /** The listed session at `index` (0 <= index < size), in no particular order. */
+    at(index: number): SessionEntry {
+        return this.items[index]!;
     }
 
     /** Moves a session to the back of the line (it was just used). */

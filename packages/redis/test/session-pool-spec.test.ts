@@ -8,6 +8,8 @@ import {
     SessionPool,
     type SessionPoolOptions,
     SessionPoolTimeoutError,
+    type SessionReuseStrategy,
+    InvalidOptionError,
     type SessionStore,
     SessionUnavailableError,
 } from '@sessionkit/core';
@@ -431,6 +433,109 @@ describe.each(BACKENDS)('SessionPool on the $name backend', (backend) => {
             await pool.addSession();
             await expect(pool.addSession()).rejects.toThrow(/pool is full \(maxPoolSize 2\)/);
         });
+    });
+});
+
+/** A seeded random source (mulberry32): the 'random' strategy's picks are the same on every run. */
+function seededRandom(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+const STRATEGIES: SessionReuseStrategy[] = ['use-until-failure', 'round-robin', 'random'];
+
+// The strategies are implemented by the in-process backend; the shared ones refuse a non-default strategy.
+describe.each(BACKENDS.filter((backend) => !backend.shared))('sessionReuseStrategy on the $name backend', (backend) => {
+    const open = (options: SessionPoolOptions = {}) => backend.open(backend.newStore(), { random: seededRandom(15), ...options });
+
+    /** `count` sequential acquire + markGood + release: the ids handed out, in order. */
+    async function useInTurn(pool: SessionPool, count: number): Promise<string[]> {
+        const ids: string[] = [];
+        for (let i = 0; i < count; i++) {
+            const lease = await pool.acquire({ timeoutSecs: 5 });
+            ids.push(lease.session.id);
+            lease.session.markGood();
+            lease.release();
+        }
+        return ids;
+    }
+
+    it("'use-until-failure' (the default) keeps reusing one session", async () => {
+        const pool = await open({ maxPoolSize: 5 });
+        const ids = await useInTurn(pool, 12);
+        expect(new Set(ids).size).toBe(1);
+        expect((await pool.fetchStats()).sessionsCreated).toBe(1);
+    });
+
+    it("'round-robin' mints up to maxPoolSize, then cycles through the sessions in order", async () => {
+        const pool = await open({ maxPoolSize: 5, sessionReuseStrategy: 'round-robin' });
+        const ids = await useInTurn(pool, 17);
+        expect(new Set(ids.slice(0, 5)).size).toBe(5);
+        for (let i = 5; i < ids.length; i++) expect(ids[i]).toBe(ids[i - 5]);
+        expect((await pool.fetchStats()).sessionsCreated).toBe(5);
+    });
+
+    it("'random' mints up to maxPoolSize, then spreads requests over all of them", async () => {
+        const pool = await open({ maxPoolSize: 5, sessionReuseStrategy: 'random' });
+        const ids = await useInTurn(pool, 60);
+        expect(new Set(ids.slice(0, 5)).size).toBe(5);
+        const reused = ids.slice(5);
+        expect(new Set(reused)).toEqual(new Set(ids.slice(0, 5)));
+        // Not a disguised round-robin: some session comes up again before all the others have had a turn.
+        expect(reused.some((id, i) => i >= 1 && reused.slice(Math.max(0, i - 4), i).includes(id))).toBe(true);
+        expect((await pool.fetchStats()).sessionsCreated).toBe(5);
+    });
+
+    it.each(STRATEGIES)("under '%s' a cooling session and a leased one are never handed out", async (strategy) => {
+        // A cooldown rests the session's whole route: one proxy per session, so it rests that session alone.
+        const proxyUrls = [0, 1, 2, 3, 4].map((i) => `http://127.0.0.2:${8000 + i}`);
+        const pool = await open({ maxPoolSize: 5, sessionReuseStrategy: strategy, proxyConfiguration: { proxyUrls } });
+        const filled: SessionLease[] = [];
+        for (let i = 0; i < 5; i++) filled.push(await pool.acquire());
+        expect(new Set(filled.map((lease) => lease.session.proxyUrl)).size).toBe(5);
+        for (const lease of filled) {
+            lease.session.markGood();
+            lease.release();
+        }
+        const cooled = await pool.acquire();
+        cooled.session.coolDown(60_000);
+        cooled.release();
+        const held = await pool.acquire();
+        const ids = await useInTurn(pool, 30);
+        expect(ids).not.toContain(cooled.session.id);
+        expect(ids).not.toContain(held.session.id);
+        // Every strategy reuses the free sessions it has, least recently used first unless 'random': the other three.
+        expect(new Set(ids).size).toBe(3);
+        held.release();
+        expect((await pool.fetchStats()).sessionsCreated).toBe(5);
+    });
+
+    it.each(STRATEGIES)("under '%s' a fresh session is held for its creator until its first use completes", async (strategy) => {
+        const pool = await open({ maxPoolSize: 5, maxConcurrencyPerSession: 2, sessionReuseStrategy: strategy });
+        const fresh = await pool.acquire();
+        const other = await pool.acquire();
+        expect(other.session.id).not.toBe(fresh.session.id);
+        fresh.release();
+        other.release();
+    });
+});
+
+describe.each(BACKENDS.filter((backend) => backend.shared))('sessionReuseStrategy on the $name backend', (backend) => {
+    it.each(['round-robin', 'random'] as const)("refuses '%s' at construction: in-process only for now", async (strategy) => {
+        const attempt = backend.open(backend.newStore(), { sessionReuseStrategy: strategy });
+        await expect(attempt).rejects.toThrow(InvalidOptionError);
+        await expect(backend.open(backend.newStore(), { sessionReuseStrategy: strategy })).rejects.toThrow(/sessionReuseStrategy.*in-process only/);
+    });
+
+    it("accepts 'use-until-failure' (the default)", async () => {
+        const pool = await backend.open(backend.newStore(), { sessionReuseStrategy: 'use-until-failure' });
+        (await pool.acquire()).release();
     });
 });
 

@@ -6,11 +6,17 @@ import type { SessionStore } from '../store.js';
 import { checkBoolean, checkFunction, checkKnownKeys, checkNumber, checkObject, checkStatusCodes, checkString } from '../validate.js';
 import { checkDurationSecs } from '../duration.js';
 import type { SessionPool } from './session-pool.js';
+import { isSharedSessionStore } from './shared-store.js';
 
 export interface CreateSessionFunctionOptions {
     /** The pool's `sessionOptions` plus `sessionPool` and the chosen `proxyUrl`: pass them to `new Session()`. */
     sessionOptions: SessionOptions & { sessionPool: SessionPool; id: string };
 }
+
+/** How an acquire picks among the pool's sessions. */
+export type SessionReuseStrategy = 'use-until-failure' | 'round-robin' | 'random';
+
+export const SESSION_REUSE_STRATEGIES: readonly SessionReuseStrategy[] = Object.freeze(['use-until-failure', 'round-robin', 'random']);
 
 export interface SessionPoolOptions {
     /** Most sessions alive at once. Default 1000. */
@@ -56,7 +62,14 @@ export interface SessionPoolOptions {
     store?: SessionStore;
     log?: Log;
     logLevel?: LogLevel;
-    /** Random source for jitter (tests pass a seeded one). Default Math.random. */
+    /**
+     * 'use-until-failure' (default): reuse a free session before minting a new one, so few identities do the
+     * work. 'round-robin' and 'random': mint up to `maxPoolSize` first, then hand the free sessions out in
+     * turn (least recently used first) or at random, spreading requests over many identities as Crawlee does.
+     * In-process pools only for now: a shared store accepts 'use-until-failure' only.
+     */
+    sessionReuseStrategy?: SessionReuseStrategy;
+    /** Random source for jitter and the 'random' reuse strategy (tests pass a seeded one). Default Math.random. */
     random?: () => number;
 }
 
@@ -77,6 +90,7 @@ export interface PoolSettings {
     readonly persistMode: boolean | 'explicit';
     readonly persistStateKey: string;
     readonly persistIntervalMs: number;
+    readonly sessionReuseStrategy: SessionReuseStrategy;
     readonly random: () => number;
 }
 
@@ -102,6 +116,7 @@ const POOL_OPTION_KEYS: ReadonlySet<string> = new Set([
     'store',
     'log',
     'logLevel',
+    'sessionReuseStrategy',
     'random',
 ]);
 
@@ -139,6 +154,7 @@ export function resolvePoolSettings(options: SessionPoolOptions): PoolSettings {
         persistMode: options.persist ?? true,
         persistStateKey: options.persistStateKey ?? 'SESSION_POOL_STATE',
         persistIntervalMs: (options.persistIntervalSecs ?? 60) * 1000,
+        sessionReuseStrategy: options.sessionReuseStrategy ?? 'use-until-failure',
         random: options.random ?? Math.random,
     });
 }
@@ -200,6 +216,20 @@ function validatePoolOptions(options: SessionPoolOptions): void {
     }
     if (options.proxyConfiguration !== undefined && !(options.proxyConfiguration instanceof ProxyConfiguration)) {
         checkObject('proxyConfiguration', options.proxyConfiguration);
+    }
+    if (options.sessionReuseStrategy !== undefined) {
+        if (!SESSION_REUSE_STRATEGIES.includes(options.sessionReuseStrategy)) {
+            throw new InvalidOptionError('sessionReuseStrategy', options.sessionReuseStrategy, `must be one of ${SESSION_REUSE_STRATEGIES.join(', ')}`);
+        }
+        // The shared stores pick in their own atomic operations (the Redis scripts' order over `avail`), which
+        // know one order only so far.
+        if (options.sessionReuseStrategy !== 'use-until-failure' && isSharedSessionStore(options.store)) {
+            throw new InvalidOptionError(
+                'sessionReuseStrategy',
+                options.sessionReuseStrategy,
+                'is in-process only for now: a pool on a shared store supports only use-until-failure',
+            );
+        }
     }
     if (options.logLevel !== undefined && !['debug', 'info', 'warning', 'error', 'off'].includes(options.logLevel)) {
         throw new InvalidOptionError('logLevel', options.logLevel, 'must be one of debug, info, warning, error, off');

@@ -35,11 +35,17 @@ export class MemoryBackend implements PoolBackend {
     // Read on every request: held here rather than looked up through the host each time.
     private readonly counters: PoolCounters;
     private readonly maxConcurrency: number;
+    /** 'round-robin' and 'random': mint up to maxPoolSize before reusing a free session. */
+    private readonly fillFirst: boolean;
+    /** 'random': the random source picks among free sessions (else least recently used first). */
+    private readonly pickRandom: (() => number) | undefined;
 
     constructor(private readonly host: PoolHost) {
         const { settings } = host;
         this.counters = host.counters;
         this.maxConcurrency = settings.maxConcurrencyPerSession;
+        this.fillFirst = settings.sessionReuseStrategy !== 'use-until-failure';
+        this.pickRandom = settings.sessionReuseStrategy === 'random' ? settings.random : undefined;
         this.usageLimit = settings.learnUsageLimit ? new UsageLimitLearner() : undefined;
         this.proxyHealth = new ProxyHealth({ ...settings.proxyHealth, random: settings.random }, (entry, from, to) => this.onProxyTransition(entry, from, to));
         // Proxies are known up front so stats list them even before their first session.
@@ -115,7 +121,7 @@ export class MemoryBackend implements PoolBackend {
         const now = Date.now();
         if (!this.host.waiters.hasQueued) {
             this.promoteCooled(now);
-            const entry = this.pickAvailable(now);
+            const entry = this.shouldMintFirst(now) ? undefined : this.pickAvailable(now);
             if (entry) return this.lease(entry);
             if (this.canMint() && this.mintableRouteExists(now)) {
                 const minted = await this.mint(now, { hold: true });
@@ -238,7 +244,7 @@ export class MemoryBackend implements PoolBackend {
                 const now = Date.now();
                 this.promoteCooled(now);
                 for (let waiter = waiters.first(); waiter; waiter = waiters.first()) {
-                    const entry = this.pickAvailable(now);
+                    const entry = this.shouldMintFirst(now) ? undefined : this.pickAvailable(now);
                     if (entry) {
                         waiters.take();
                         waiters.resolve(waiter, this.lease(entry));
@@ -317,8 +323,25 @@ export class MemoryBackend implements PoolBackend {
         }
     }
 
-    /** The least recently used session that can be handed out now; drops expired and proxy-benched ones on the way. */
+    /** Under 'round-robin' and 'random', while the pool is not full and a route takes a new session. */
+    private shouldMintFirst(now: number): boolean {
+        return this.fillFirst && this.canMint() && this.mintableRouteExists(now);
+    }
+
+    /**
+     * A session that can be handed out now: the least recently used one, or under 'random' any; drops expired
+     * and proxy-benched ones on the way (a check that fails takes the entry off the list, so the loops end).
+     */
     private pickAvailable(now: number): SessionEntry | undefined {
+        const random = this.pickRandom;
+        if (random) {
+            const { available } = this;
+            while (available.size > 0) {
+                const candidate = available.at(Math.min(available.size - 1, Math.floor(random() * available.size)));
+                if (this.checkRoute(candidate, now)) return candidate;
+            }
+            return undefined;
+        }
         let entry = this.available.head;
         while (entry) {
             const next = entry._next;
@@ -476,7 +499,7 @@ export class MemoryBackend implements PoolBackend {
         }
         this.sweepExpired(now);
         this.promoteCooled(now);
-        const idle = this.pickAvailable(now);
+        const idle = this.shouldMintFirst(now) ? undefined : this.pickAvailable(now);
         if (idle) {
             this.available.rotate(idle);
             return idle.session;
