@@ -2,7 +2,7 @@
  * The three `sessionReuseStrategy` values on the anti-bot simulator's single-IP scenario (no proxies, the
  * site's default new-visitor limit: 10 new visitors per 10 s, then 429 + Retry-After 2 s; 50 pages per
  * visitor). One HttpCrawler crawl per strategy; prints requests per page, sessions minted and 429s; asserts
- * nothing. Run (in bench/): `npx pnpm@10.34.9 bench:reuse` Optional argv: pages (500), maxPoolSize (50),
+ * nothing. Run (from the repo root): `npx -y pnpm@10.34.9 --filter @sessionkit/bench bench:reuse` Optional argv: pages (500), maxPoolSize (50),
  * maxConcurrency (10).
  */
 import { performance } from 'node:perf_hooks';
