@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { HttpCrawler } from '@sessionkit/http';
 import { type AntiBotSite, type ProxyFarm, startAntiBotSite, startProxyFarm } from '@sessionkit/testing';
+import { SessionPool } from '@sessionkit/core';
 import { RedisSessionStore } from '../src/index.js';
 import { OwnRedisServer, captureLog, keyPrefix, uniquePoolId, waitFor } from './helpers.js';
 
@@ -92,4 +93,35 @@ describe('a shared pool on a Redis that restarts empty', () => {
         cleanups.push(() => client.quit());
         await waitFor(async () => (await client.llen(`${keyPrefix(poolId)}proxies`)) === 4, 2000, 'the proxies in the restarted pool');
     }, 60_000);
+
+    it('concurrent calls that meet one loss re-seed once: one warning, new sessions, none of the lost ones', async () => {
+        const redis = new OwnRedisServer();
+        await redis.start();
+        cleanups.push(() => redis.kill());
+        const { log, lines } = captureLog();
+        const proxyUrls = ['http://127.0.0.71:8000', 'http://127.0.0.72:8000'];
+        const pool = new SessionPool({
+            store: new RedisSessionStore({ url: redis.url, poolId: uniquePoolId('restart-once'), log }),
+            proxyConfiguration: { proxyUrls },
+            maxPoolSize: 6,
+            acquireTimeoutSecs: 5,
+            log,
+        });
+        cleanups.push(() => pool.teardown());
+        await pool.initialize();
+        const before = await Promise.all([0, 1, 2].map(() => pool.acquire()));
+        const lostIds = new Set(before.map((lease) => lease.session.id));
+        for (const lease of before) lease.release();
+
+        await redis.kill();
+        await redis.start();
+        const after = await Promise.all([0, 1, 2, 3, 4].map(() => pool.acquire()));
+
+        expect(after.filter((lease) => lostIds.has(lease.session.id))).toEqual([]);
+        expect(lines.filter((line) => line.level === 'warning' && /lost its state/.test(line.message))).toHaveLength(1);
+        const stats = await pool.fetchStats();
+        expect(stats.sessions).toBe(5);
+        expect(stats.proxies.map((proxy) => proxy.url).sort()).toEqual(proxyUrls);
+        for (const lease of after) lease.release();
+    }, 30_000);
 });
