@@ -15,6 +15,7 @@ import type {
     SharedSessionUpdate,
     SharedUpdateResult,
 } from '@sessionkit/core/spi';
+import { PoolStateLostError } from './errors.js';
 import type { RedisLink } from './link.js';
 import {
     decodeAcquire,
@@ -27,7 +28,7 @@ import {
     decodeStats,
     decodeUpdate,
 } from './replies.js';
-import { type ScriptArgs, type ScriptName, settingsArgv } from './scripts.js';
+import { SETTINGS, type ScriptArgs, type ScriptName, settingsArgv } from './scripts.js';
 
 /** How long a "this worker waits" registration lasts (renewed by every acquire that has to wait). */
 const WAITER_TTL_MS = 5000;
@@ -56,6 +57,11 @@ export class RedisPoolConnection implements SharedPoolConnection {
     private readonly held = new Map<string, string>();
     /** Slots reserved for sessions being created. Renewed by the heartbeat. */
     private readonly slots = new Set<string>();
+    private readonly settings: SharedPoolSettings;
+    /** The pool generation this worker registered in (see P meta in ./scripts.ts). */
+    private epoch = '';
+    /** The re-registration under way after the pool state was lost (concurrent calls wait for the same one). */
+    private recovering: Promise<void> | undefined;
     private heartbeat: NodeJS.Timeout | undefined;
     private renewing = false;
     private closed = false;
@@ -72,6 +78,7 @@ export class RedisPoolConnection implements SharedPoolConnection {
         this.tokenPrefix = `${random}.`;
         this.description = host.describe();
         this.listener = listener;
+        this.settings = settings;
         this.header = settingsArgv({
             worker: this.workerId,
             random: '0', // per call
@@ -88,14 +95,14 @@ export class RedisPoolConnection implements SharedPoolConnection {
             proxyMode: settings.proxyMode,
             waiterTtlMs: String(WAITER_TTL_MS),
             learnUsageLimit: settings.learnUsageLimit ? '1' : '0',
+            epoch: '',
         });
     }
 
     /** Registers the worker's proxies, checks its settings against the pool's, starts the heartbeat. */
     async start(settings: SharedPoolSettings): Promise<void> {
         const fingerprint = settingsFingerprint(settings);
-        const reply = decodeRegister((await this.call('register', 0, { fingerprint: JSON.stringify(fingerprint), rest: settings.proxyUrls })) as unknown[]);
-        if (settings.learnUsageLimit && reply.learnedUsageLimit !== undefined) this.listener.usageLimitLearned(reply.learnedUsageLimit);
+        const reply = await this.register();
         const differences = describeDifferences(fingerprint, reply.settingsJson);
         if (differences) {
             this.log.warning(
@@ -250,9 +257,66 @@ export class RedisPoolConnection implements SharedPoolConnection {
         }
     }
 
-    private call<N extends ScriptName>(name: N, random: number, args: ScriptArgs<N>): Promise<unknown> {
-        this.header[1] = String(random);
-        return this.link.run(name, this.header, args);
+    /**
+     * Writes what this worker knows of the pool (its proxies, its settings, a new epoch unless the pool has
+     * one) and adopts the pool's epoch. Runs without the epoch check: it is what seeds the pool.
+     */
+    private async register(): Promise<ReturnType<typeof decodeRegister>> {
+        const header = this.header.slice();
+        header[SETTING_EPOCH] = '';
+        const reply = decodeRegister(
+            (await this.link.run('register', header, {
+                fingerprint: JSON.stringify(settingsFingerprint(this.settings)),
+                epoch: randomBytes(9).toString('base64url'),
+                rest: this.settings.proxyUrls,
+            })) as unknown[],
+        );
+        this.epoch = reply.epoch;
+        this.header[SETTING_EPOCH] = reply.epoch;
+        if (this.settings.learnUsageLimit && reply.learnedUsageLimit !== undefined) this.listener.usageLimitLearned(reply.learnedUsageLimit);
+        return reply;
+    }
+
+    /**
+     * Runs a script. When the pool state is gone (Redis restarted empty: no sessions, no proxies, no
+     * settings), the script wrote nothing: this worker re-seeds the pool, forgets what it held, and runs the
+     * call again on the new pool (a release of a lost lease is then a no-op, an acquire mints).
+     */
+    private async call<N extends ScriptName>(name: N, random: number, args: ScriptArgs<N>): Promise<unknown> {
+        for (let attempt = 0; ; attempt += 1) {
+            const epoch = this.epoch;
+            this.header[1] = String(random);
+            try {
+                return await this.link.run(name, this.header, args);
+            } catch (error) {
+                if (!(error instanceof PoolStateLostError) || attempt >= 2 || this.closed) throw error;
+                await this.recover(epoch);
+            }
+        }
+    }
+
+    /** One re-registration per loss, however many calls saw it. */
+    private async recover(seenEpoch: string): Promise<void> {
+        if (this.epoch !== seenEpoch) return; // another call of this worker re-registered already
+        this.recovering ??= this.reseed().finally(() => {
+            this.recovering = undefined;
+        });
+        await this.recovering;
+    }
+
+    private async reseed(): Promise<void> {
+        const leases = this.held.size;
+        this.held.clear();
+        this.slots.clear();
+        await this.register();
+        const proxies = this.settings.proxyUrls.length;
+        this.log.warning(
+            `The shared session pool ${this.description} lost its state (Redis restarted empty, or its keys were deleted): ` +
+                `the sessions and leases of all workers are gone (${leases} held by this worker). ` +
+                `Re-registered this worker's settings${proxies > 0 ? ` and ${proxies} proxies (their health starts over)` : ''}; new sessions will be created.`,
+        );
+        this.listener.stateLost();
+        this.listener.wake();
     }
 
     private nextToken(): string {
@@ -260,6 +324,8 @@ export class RedisPoolConnection implements SharedPoolConnection {
         return this.tokenPrefix + this.tokenCounter.toString(36);
     }
 }
+
+const SETTING_EPOCH = SETTINGS.indexOf('epoch');
 
 const NO_CONTENT = { content: '0', jar: '', userData: '{}', changes: '', baseVersion: '' } as const;
 

@@ -35,3 +35,19 @@ export function isConnectionProblem(error: unknown): boolean {
     const { name, message, code } = error as { name?: string; message?: string; code?: string };
     return name === 'MaxRetriesPerRequestError' || CONNECTION_PROBLEM.test(message ?? '') || (code !== undefined && CONNECTION_PROBLEM.test(code));
 }
+
+/**
+ * A script found that the pool this worker registered in is gone (Redis restarted empty, or its keys were
+ * deleted): it wrote nothing. Internal: the connection re-registers and runs the call again.
+ */
+export class PoolStateLostError extends Error {
+    constructor(script: string) {
+        super(`The shared pool state is gone (seen by the "${script}" script).`);
+        this.name = 'PoolStateLostError';
+    }
+}
+
+/** Whether Redis answered a script with the "state lost" error of prelude.lua. */
+export function isStateLost(error: unknown): boolean {
+    return typeof (error as Error)?.message === 'string' && (error as Error).message.startsWith('SKLOST');
+}

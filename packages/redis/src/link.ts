@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RedisScriptError, RedisUnavailableError, isConnectionProblem } from './errors.js';
+import { PoolStateLostError, RedisScriptError, RedisUnavailableError, isConnectionProblem, isStateLost } from './errors.js';
 import { SCRIPTS, type ScriptArgs, type ScriptName, scriptArgv } from './scripts.js';
 
 /**
@@ -28,7 +28,7 @@ export class RedisLink {
         await Promise.all(Object.values(SCRIPTS).map((script) => this.client.script('LOAD', script.source)));
     }
 
-    /** Runs a script with the settings header (ARGV[1..15]) and its named arguments. */
+    /** Runs a script with the settings header (ARGV[1..16]) and its named arguments. */
     async run<N extends ScriptName>(name: N, settings: readonly string[], args: ScriptArgs<N>): Promise<unknown> {
         const script = SCRIPTS[name];
         const argv = scriptArgv(name, settings, args);
@@ -47,6 +47,7 @@ export class RedisLink {
     }
 
     wrap(operation: string, error: unknown): Error {
+        if (isStateLost(error)) return new PoolStateLostError(operation);
         const message = (error as Error)?.message ?? String(error);
         if (isConnectionProblem(error)) {
             return new RedisUnavailableError(

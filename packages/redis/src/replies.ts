@@ -135,9 +135,14 @@ export function decodeLookup(reply: unknown[], skew: number): SharedSessionLooku
 }
 
 /** `register`: [the pool's settings JSON, server time, learned usage limit ('' none)]. */
-export function decodeRegister(reply: unknown[]): { settingsJson: string; learnedUsageLimit: number | undefined } {
+/** `register`: [settings JSON of the pool, now, learned usage limit ('' none), the pool's epoch]. */
+export function decodeRegister(reply: unknown[]): { settingsJson: string; learnedUsageLimit: number | undefined; epoch: string } {
     const learned = Number(reply[2]);
-    return { settingsJson: String(reply[0] ?? ''), learnedUsageLimit: Number.isInteger(learned) && learned > 0 ? learned : undefined };
+    return {
+        settingsJson: String(reply[0] ?? ''),
+        learnedUsageLimit: Number.isInteger(learned) && learned > 0 ? learned : undefined,
+        epoch: String(reply[3] ?? ''),
+    };
 }
 
 export function decodeReason(value: unknown): RetireReason {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 // The Lua scripts of the shared pool live in ./lua/*.lua. This module is their one schema: the settings every
-// script receives first (ARGV[1..15], read by prelude.lua), and each script's arguments by name, in ARGV
+// script receives first (ARGV[1..16], read by prelude.lua), and each script's arguments by name, in ARGV
 // order. From the names it generates the line that opens each script, `local ARG = { token = ARGV[A + 1], … }`,
 // so the Lua reads `ARG.token`, never a position. Replies are decoded in ./replies.ts.
 //
@@ -26,7 +26,9 @@ import { readFileSync } from 'node:fs';
 //   P known       list   every proxy seen, for stats (P proxyset dedupes it)
 //   P stats       hash   pool-wide counters (created, retired, retired:<reason>, leasesGranted, leasesExpired,
 //                        markedGood, markedBad, rateLimited, proxiesBenched, gLeased = sessions with a lease)
-//   P meta        hash   settings of the first worker, round-robin cursor, ul the learned usage limit
+//   P meta        hash   settings of the first worker, round-robin cursor, ul the learned usage limit, epoch the
+//                        pool's generation (written by the first register): a worker whose epoch is not there
+//                        any more (Redis restarted empty, keys deleted) gets the error "SKLOST" from every script
 //   P usage       list   usage counts of the last 9 blocked sessions (learnUsageLimit)
 //   P op:<id>     string idempotency keys of calls that are not idempotent by nature (10 min)
 //   P events      pub/sub "f" something freed up, "r <reason> <id>" retired, "b <until> <times> <url>" proxy
@@ -49,6 +51,8 @@ export const SETTINGS = [
     'proxyMode',
     'waiterTtlMs',
     'learnUsageLimit',
+    // The pool generation this worker registered in; '' skips the check (register, load, save).
+    'epoch',
 ] as const;
 
 export type Settings = Record<(typeof SETTINGS)[number], string>;
@@ -75,7 +79,7 @@ const SCHEMA = {
     get: { args: ['id'] },
     renew: { args: [], rest: 'items' },
     stats: { args: [] },
-    register: { args: ['fingerprint'], rest: 'proxyUrls' },
+    register: { args: ['fingerprint', 'epoch'], rest: 'proxyUrls' },
     import: {
         args: [
             'id', 'proxyUrl', 'createdAt', 'expiresAt', 'usage', 'errorScore', 'errorCount', 'maxAgeSecs', 'maxErrorScore',

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { Log, type SessionPool, SessionPool as Pool, type SessionPoolOptions } from '@sessionkit/core';
 import type { SharedPoolConnection } from '@sessionkit/core/spi';
+import { closedPort } from '@sessionkit/test-utils';
 import { RedisSessionStore, type RedisSessionStoreOptions } from '../src/index.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -120,4 +121,53 @@ export function connectionOfPool(pool: SessionPool): SharedPoolConnection {
     const backend = (pool as unknown as { backend: { storeConnection: SharedPoolConnection | undefined } }).backend;
     if (!backend.storeConnection) throw new Error('the pool is not connected to a shared store');
     return backend.storeConnection;
+}
+
+/**
+ * A redis-server of the test's own, on a free loopback port, with no persistence: `kill()` SIGKILLs it (its data is
+ * gone), `start()` starts it again empty on the same port.
+ */
+export class OwnRedisServer {
+    port = 0;
+    private child: import('node:child_process').ChildProcess | undefined;
+
+    get url(): string {
+        return `redis://127.0.0.1:${this.port}`;
+    }
+
+    async start(): Promise<void> {
+        const { spawn } = await import('node:child_process');
+        if (this.port === 0) this.port = await closedPort();
+        const child = spawn('redis-server', ['--port', String(this.port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        this.child = child;
+        await new Promise<void>((resolve, reject) => {
+            let output = '';
+            const timer = setTimeout(() => reject(new Error(`redis-server did not start on port ${this.port}: ${output}`)), 10_000);
+            child.stdout!.on('data', (chunk: Buffer) => {
+                output += chunk.toString();
+                if (output.includes('Ready to accept connections')) {
+                    clearTimeout(timer);
+                    resolve();
+                }
+            });
+            child.once('exit', (code) => {
+                clearTimeout(timer);
+                reject(new Error(`redis-server exited (${code}) on port ${this.port}: ${output}`));
+            });
+        });
+        child.stdout!.resume();
+        child.stderr!.resume();
+    }
+
+    /** SIGKILL: no shutdown, no save. */
+    async kill(): Promise<void> {
+        const child = this.child;
+        this.child = undefined;
+        if (!child || child.exitCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGKILL');
+        await exited;
+    }
 }

@@ -192,6 +192,11 @@ export interface SharedPoolListener {
     proxyChanged(url: string, state: 'benched' | 'probation', timesBenched: number, benchedUntilMs: number | undefined): void;
     /** The pool learned (or changed) the number of uses after which blocks come (learnUsageLimit). */
     usageLimitLearned(uses: number): void;
+    /**
+     * The shared state vanished (e.g. Redis restarted empty) and this worker re-seeded it (proxies, settings):
+     * every session and lease of the pool is gone. The worker drops its copies and mints new sessions.
+     */
+    stateLost(): void;
 }
 
 /**

@@ -1,4 +1,4 @@
--- Opens every script: the settings (ARGV[1..15], in the order of SETTINGS in ../scripts.ts), the key names,
+-- Opens every script: the settings (ARGV[1..16], in the order of SETTINGS in ../scripts.ts), the key names,
 -- and the rules shared by the scripts. Every update is one script: Redis runs it atomically, so no worker ever
 -- sees half an update. Scripts touch O(1) keys per call (plus the proxy list when a session is minted or a
 -- caller has to wait, and at most 64 expired leases taken back per call); none reads the whole pool.
@@ -18,7 +18,8 @@ local MAX_COOL = tonumber(ARGV[12])
 local MODE = ARGV[13]
 local WAITER_TTL = tonumber(ARGV[14])
 local LEARN = ARGV[15] == '1'
-local A = 15
+local EPOCH = ARGV[16]
+local A = 16
 
 local T = redis.call('TIME')
 local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
@@ -29,6 +30,10 @@ local K_STATS, K_META, K_EVENTS = P .. 'stats', P .. 'meta', P .. 'events'
 local K_PROXIES, K_PICKSET, K_KNOWN, K_PROXYSET = P .. 'proxies', P .. 'pickset', P .. 'known', P .. 'proxyset'
 local K_DIRECT = P .. 'px:direct'
 local K_USAGE = P .. 'usage'
+
+-- The pool this worker registered in is gone (Redis restarted empty, or its keys were deleted): nothing is
+-- written, the worker re-registers and tries again. Checked before anything else, so the script stays atomic.
+if EPOCH ~= '' and redis.call('HGET', K_META, 'epoch') ~= EPOCH then return redis.error_reply('SKLOST the shared pool state is gone') end
 
 local function skey(id) return P .. 's:' .. id end
 -- Keyed by a hash of the URL: key names show up in monitoring and redis-cli, and a proxy URL may hold a password.

@@ -8,4 +8,5 @@ for i = REST, #ARGV do
 end
 redis.call('HSETNX', K_META, 'settings', ARG.fingerprint)
 redis.call('HSETNX', K_META, 'createdAt', fmt(NOW))
-return {redis.call('HGET', K_META, 'settings'), fmt(NOW), redis.call('HGET', K_META, 'ul') or ''}
+redis.call('HSETNX', K_META, 'epoch', ARG.epoch)
+return {redis.call('HGET', K_META, 'settings'), fmt(NOW), redis.call('HGET', K_META, 'ul') or '', redis.call('HGET', K_META, 'epoch')}

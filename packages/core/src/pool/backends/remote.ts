@@ -160,7 +160,21 @@ export class RemoteBackend implements PoolBackend {
             wake: () => this.wakeWaiters(),
             proxyChanged: (url, state, timesBenched, benchedUntilMs) => this.onSharedProxyChange(url, state, timesBenched, benchedUntilMs),
             usageLimitLearned: (uses) => this.learnUsageLimit(uses),
+            stateLost: () => this.forgetSessions(),
         };
+    }
+
+    /**
+     * The shared pool lost every session: the local copies describe sessions that no longer exist. Leases in
+     * hand stay counted until released (their releases are no-ops in the store).
+     */
+    private forgetSessions(): void {
+        this.known.clear();
+        this.contentVersions.clear();
+        this.cookieBase.clear();
+        this.changedContent.clear();
+        this.snapshot = undefined;
+        this.wakeWaiters();
     }
 
     private requireConnection(): SharedPoolConnection {
