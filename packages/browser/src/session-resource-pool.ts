@@ -229,6 +229,8 @@ export class SessionResourcePool<T, A = undefined> {
     async #create(entry: Entry<T, A>): Promise<T> {
         try {
             await this.#trim(entry);
+            // Resources still closing are still open (a context in the browser): let them go before going over the bound.
+            if (this.#disposals.size > 0 && this.#entries.size + this.#disposals.size > this.maxOpen) await Promise.all([...this.#disposals]);
             const resource = await this.#options.create(entry.key, entry.args);
             entry.resource = resource;
             this.#stats.created += 1;

@@ -30,6 +30,31 @@ function thingPool(options: { maxOpen?: number; failFor?: Set<string>; delayMs?:
 }
 
 describe('SessionResourcePool', () => {
+
+    it('waits for a resource that is still closing before it makes one over maxOpen', async () => {
+        const openAtCreation: number[] = [];
+        let open = 0;
+        const pool = new SessionResourcePool<string, string>({
+            maxOpen: 1,
+            async create(key) {
+                openAtCreation.push(open);
+                open += 1;
+                return key;
+            },
+            async close() {
+                await new Promise((resolve) => setTimeout(resolve, 100)); // a browser context takes a while to close
+                open -= 1;
+            },
+        });
+        const first = pool.use('s1', 'p');
+        await first.resource;
+        await pool.retire('s1'); // retired while in use: closed when the use ends
+        const releasing = first.release();
+        await pool.get('s2', 'p'); // asked while s1 is still closing
+        await releasing;
+        expect(openAtCreation).toEqual([0, 0]);
+        await pool.close();
+    });
     it('makes one resource per key, shared by concurrent callers', async () => {
         const { pool, made } = thingPool({ delayMs: 5 });
         const [a, b] = await Promise.all([pool.get('s1', 'p'), pool.get('s1', 'p')]);
