@@ -31,8 +31,3 @@ export function checkDurationSecs(option: string, value: unknown, rule: Duration
 export function durationMs(secs: number): number {
     return secs === Number.POSITIVE_INFINITY ? secs : secs * 1000;
 }
-
-/** `setTimeout` that arms nothing for an infinite delay (the caller keeps `undefined`). */
-export function setTimerMs(callback: () => void, ms: number): NodeJS.Timeout | undefined {
-    return ms === Number.POSITIVE_INFINITY ? undefined : setTimeout(callback, ms);
-}

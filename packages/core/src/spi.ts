@@ -37,5 +37,5 @@ export {
     checkString,
 } from './validate.js';
 export { MemorySharedSessionStore } from './pool/backends/memory-shared-store.js';
-export { MAX_TIMER_SECS, checkDurationSecs, durationMs, setTimerMs, type DurationRule } from './duration.js';
+export { MAX_TIMER_SECS, checkDurationSecs, durationMs, type DurationRule } from './duration.js';
 export { redactCredentials, sanitizeError } from './redact.js';
