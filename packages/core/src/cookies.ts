@@ -194,13 +194,9 @@ export class CachingCookieStore extends MemoryCookieStore {
     private evictOldest(keep: Cookie): void {
         while (this.cookieCount > MAX_COOKIES_PER_SESSION || this.cookieBytes > MAX_COOKIE_BYTES_PER_SESSION) {
             let oldest: Cookie | undefined;
-            for (const paths of Object.values(this.idx)) {
-                for (const keys of Object.values(paths ?? {})) {
-                    for (const candidate of Object.values(keys ?? {})) {
-                        if (candidate === keep || candidate === undefined) continue;
-                        if (oldest === undefined || createdAt(candidate) < createdAt(oldest)) oldest = candidate;
-                    }
-                }
+            for (const candidate of this.storedCookies()) {
+                if (candidate === keep) continue;
+                if (oldest === undefined || createdAt(candidate) < createdAt(oldest)) oldest = candidate;
             }
             // A single cookie larger than the whole bound: it goes itself.
             const victim = oldest ?? keep;
@@ -213,13 +209,17 @@ export class CachingCookieStore extends MemoryCookieStore {
     private recount(): void {
         this.cookieCount = 0;
         this.cookieBytes = 0;
+        for (const cookie of this.storedCookies()) {
+            this.cookieCount += 1;
+            this.cookieBytes += cookieSize(cookie);
+        }
+    }
+
+    /** Every cookie in the store (MemoryCookieStore's index: domain → path → name). */
+    private *storedCookies(): Generator<Cookie> {
         for (const paths of Object.values(this.idx)) {
             for (const keys of Object.values(paths ?? {})) {
-                for (const cookie of Object.values(keys ?? {})) {
-                    if (cookie === undefined) continue;
-                    this.cookieCount += 1;
-                    this.cookieBytes += cookieSize(cookie);
-                }
+                for (const cookie of Object.values(keys ?? {})) if (cookie !== undefined) yield cookie;
             }
         }
     }
