@@ -9,7 +9,6 @@ import {
     type SessionPoolOptions,
     SessionPoolTimeoutError,
     type SessionReuseStrategy,
-    InvalidOptionError,
     type SessionStore,
     SessionUnavailableError,
 } from '@sessionkit/core';
@@ -450,8 +449,8 @@ function seededRandom(seed: number): () => number {
 
 const STRATEGIES: SessionReuseStrategy[] = ['use-until-failure', 'round-robin', 'random'];
 
-// The strategies are implemented by the in-process backend; the shared ones refuse a non-default strategy.
-describe.each(BACKENDS.filter((backend) => !backend.shared))('sessionReuseStrategy on the $name backend', (backend) => {
+// A shared store applies the strategy in its atomic acquire: the same behaviour, pool-wide.
+describe.each(BACKENDS)('sessionReuseStrategy on the $name backend', (backend) => {
     const open = (options: SessionPoolOptions = {}) => backend.open(backend.newStore(), { random: seededRandom(15), ...options });
 
     /** `count` sequential acquire + markGood + release: the ids handed out, in order. */
@@ -523,19 +522,6 @@ describe.each(BACKENDS.filter((backend) => !backend.shared))('sessionReuseStrate
         expect(other.session.id).not.toBe(fresh.session.id);
         fresh.release();
         other.release();
-    });
-});
-
-describe.each(BACKENDS.filter((backend) => backend.shared))('sessionReuseStrategy on the $name backend', (backend) => {
-    it.each(['round-robin', 'random'] as const)("refuses '%s' at construction: in-process only for now", async (strategy) => {
-        const attempt = backend.open(backend.newStore(), { sessionReuseStrategy: strategy });
-        await expect(attempt).rejects.toThrow(InvalidOptionError);
-        await expect(backend.open(backend.newStore(), { sessionReuseStrategy: strategy })).rejects.toThrow(/sessionReuseStrategy.*in-process only/);
-    });
-
-    it("accepts 'use-until-failure' (the default)", async () => {
-        const pool = await backend.open(backend.newStore(), { sessionReuseStrategy: 'use-until-failure' });
-        (await pool.acquire()).release();
     });
 });
 
