@@ -480,6 +480,18 @@ describe.each(BACKENDS)('sessionReuseStrategy on the $name backend', (backend) =
         expect((await pool.fetchStats()).sessionsCreated).toBe(5);
     });
 
+    it("'round-robin' takes sessions released at once (within one ms) in their release order", async () => {
+        const pool = await open({ maxPoolSize: 5, sessionReuseStrategy: 'round-robin' });
+        const filled: SessionLease[] = [];
+        for (let i = 0; i < 5; i++) filled.push(await pool.acquire());
+        const order = [3, 0, 4, 1, 2].map((i) => filled[i]!);
+        for (const lease of order) {
+            lease.session.markGood();
+            lease.release();
+        }
+        expect(await useInTurn(pool, 5)).toEqual(order.map((lease) => lease.session.id));
+    });
+
     it("'random' mints up to maxPoolSize, then spreads requests over all of them", async () => {
         const pool = await open({ maxPoolSize: 5, sessionReuseStrategy: 'random' });
         const ids = await useInTurn(pool, 60);
