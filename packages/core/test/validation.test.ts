@@ -10,7 +10,7 @@ import {
     type SessionPoolOptions,
     describeValue,
 } from '../src/index.js';
-import { MemorySharedSessionStore, redactProxyUrl } from '../src/spi.js';
+import { redactProxyUrl } from '../src/spi.js';
 
 function invalidOption(fn: () => unknown): InvalidOptionError {
     try {
@@ -39,7 +39,6 @@ describe('SessionPool option validation', () => {
         ['persistStateKey', { persistStateKey: '' }, 'persistStateKey', /must be a non-empty string, got ""\./],
         ['random', { random: 0.5 }, 'random', /Option "random" must be a function, got 0\.5\./],
         ['sessionReuseStrategy', { sessionReuseStrategy: 'lru' }, 'sessionReuseStrategy', /Option "sessionReuseStrategy" must be one of use-until-failure, round-robin, random, got "lru"\./],
-        ['sessionReuseStrategy on a shared store', { sessionReuseStrategy: 'random', store: new MemorySharedSessionStore() }, 'sessionReuseStrategy', /Option "sessionReuseStrategy" is in-process only for now: a pool on a shared store supports only use-until-failure, got "random"\./],
         ['logLevel', { logLevel: 'loud' }, 'logLevel', /must be one of debug, info, warning, error, off, got "loud"\./],
         ['blocked status code out of range', { blockedStatusCodes: [403, 700] }, 'blockedStatusCodes', /700 is not one, got \[403,700\]\./],
         ['non-integer rate-limit code', { rateLimitStatusCodes: [429.5] }, 'rateLimitStatusCodes', /429\.5 is not one/],

@@ -95,6 +95,7 @@ export class RedisPoolConnection implements SharedPoolConnection {
             proxyMode: settings.proxyMode,
             waiterTtlMs: String(WAITER_TTL_MS),
             learnUsageLimit: settings.learnUsageLimit ? '1' : '0',
+            sessionReuseStrategy: settings.sessionReuseStrategy,
             epoch: '',
         });
     }
@@ -352,6 +353,7 @@ function settingsFingerprint(settings: SharedPoolSettings): Record<string, unkno
         rateLimitMaxBackoffSecs: settings.rateLimitMaxBackoffMs / 1000,
         maxCooldownSecs: settings.maxCooldownMs / 1000,
         learnUsageLimit: settings.learnUsageLimit,
+        sessionReuseStrategy: settings.sessionReuseStrategy,
         proxies: settings.proxyMode === 'list' ? [...settings.proxyUrls].sort() : settings.proxyMode,
     };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 // The Lua scripts of the shared pool live in ./lua/*.lua. This module is their one schema: the settings every
-// script receives first (ARGV[1..16], read by prelude.lua), and each script's arguments by name, in ARGV
+// script receives first (ARGV[1..17], read by prelude.lua), and each script's arguments by name, in ARGV
 // order. From the names it generates the line that opens each script, `local ARG = { token = ARGV[A + 1], … }`,
 // so the Lua reads `ARG.token`, never a position. Replies are decoded in ./replies.ts.
 //
@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 //                        their version, wr the worker that wrote them ('' after a merge), r retire reason (once
 //                        retired: the hash then expires after retiredSessionTtl)
 //   P live        set    ids of live sessions (SCARD + minting slots ≤ maxPoolSize)
-//   P avail       zset   sessions that can be leased, scored by the time they can: last release (LRU) or cooldown end
+//   P avail       zset   sessions that can be leased, scored by the time they can: last release (LRU, in µs so
+//                        releases within one ms keep their order) or cooldown end
 //   P leases      zset   lease tokens scored by expiry (renewed by the holder's heartbeat)
 //   P lease       hash   lease token → session id
 //   P reaped      zset   tokens of expired leases taken back (a late release still counts its marks), for 1 h
@@ -51,6 +52,8 @@ export const SETTINGS = [
     'proxyMode',
     'waiterTtlMs',
     'learnUsageLimit',
+    // 'use-until-failure', 'round-robin' or 'random' (acquire and peek: mint up to maxPoolSize first, how to pick).
+    'sessionReuseStrategy',
     // The pool generation this worker registered in; '' skips the check (register, load, save).
     'epoch',
 ] as const;

@@ -82,6 +82,7 @@ const NEUTRAL_HEADER: readonly string[] = settingsArgv({
     proxyMode: 'list',
     waiterTtlMs: '5000',
     learnUsageLimit: '0',
+    sessionReuseStrategy: 'use-until-failure',
     epoch: '',
 });
 

@@ -9,7 +9,6 @@ import {
     type SessionPoolOptions,
     SessionPoolTimeoutError,
     type SessionReuseStrategy,
-    InvalidOptionError,
     type SessionStore,
     SessionUnavailableError,
 } from '@sessionkit/core';
@@ -450,8 +449,8 @@ function seededRandom(seed: number): () => number {
 
 const STRATEGIES: SessionReuseStrategy[] = ['use-until-failure', 'round-robin', 'random'];
 
-// The strategies are implemented by the in-process backend; the shared ones refuse a non-default strategy.
-describe.each(BACKENDS.filter((backend) => !backend.shared))('sessionReuseStrategy on the $name backend', (backend) => {
+// A shared store applies the strategy in its atomic acquire: the same behaviour, pool-wide.
+describe.each(BACKENDS)('sessionReuseStrategy on the $name backend', (backend) => {
     const open = (options: SessionPoolOptions = {}) => backend.open(backend.newStore(), { random: seededRandom(15), ...options });
 
     /** `count` sequential acquire + markGood + release: the ids handed out, in order. */
@@ -479,6 +478,18 @@ describe.each(BACKENDS.filter((backend) => !backend.shared))('sessionReuseStrate
         expect(new Set(ids.slice(0, 5)).size).toBe(5);
         for (let i = 5; i < ids.length; i++) expect(ids[i]).toBe(ids[i - 5]);
         expect((await pool.fetchStats()).sessionsCreated).toBe(5);
+    });
+
+    it("'round-robin' takes sessions released at once (within one ms) in their release order", async () => {
+        const pool = await open({ maxPoolSize: 5, sessionReuseStrategy: 'round-robin' });
+        const filled: SessionLease[] = [];
+        for (let i = 0; i < 5; i++) filled.push(await pool.acquire());
+        const order = [3, 0, 4, 1, 2].map((i) => filled[i]!);
+        for (const lease of order) {
+            lease.session.markGood();
+            lease.release();
+        }
+        expect(await useInTurn(pool, 5)).toEqual(order.map((lease) => lease.session.id));
     });
 
     it("'random' mints up to maxPoolSize, then spreads requests over all of them", async () => {
@@ -523,19 +534,6 @@ describe.each(BACKENDS.filter((backend) => !backend.shared))('sessionReuseStrate
         expect(other.session.id).not.toBe(fresh.session.id);
         fresh.release();
         other.release();
-    });
-});
-
-describe.each(BACKENDS.filter((backend) => backend.shared))('sessionReuseStrategy on the $name backend', (backend) => {
-    it.each(['round-robin', 'random'] as const)("refuses '%s' at construction: in-process only for now", async (strategy) => {
-        const attempt = backend.open(backend.newStore(), { sessionReuseStrategy: strategy });
-        await expect(attempt).rejects.toThrow(InvalidOptionError);
-        await expect(backend.open(backend.newStore(), { sessionReuseStrategy: strategy })).rejects.toThrow(/sessionReuseStrategy.*in-process only/);
-    });
-
-    it("accepts 'use-until-failure' (the default)", async () => {
-        const pool = await backend.open(backend.newStore(), { sessionReuseStrategy: 'use-until-failure' });
-        (await pool.acquire()).release();
     });
 });
 

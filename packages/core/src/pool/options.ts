@@ -6,7 +6,6 @@ import type { SessionStore } from '../store.js';
 import { checkBoolean, checkFunction, checkKnownKeys, checkNumber, checkObject, checkStatusCodes, checkString } from '../validate.js';
 import { checkDurationSecs } from '../duration.js';
 import type { SessionPool } from './session-pool.js';
-import { isSharedSessionStore } from './shared-store.js';
 
 export interface CreateSessionFunctionOptions {
     /** The pool's `sessionOptions` plus `sessionPool` and the chosen `proxyUrl`: pass them to `new Session()`. */
@@ -66,7 +65,7 @@ export interface SessionPoolOptions {
      * 'use-until-failure' (default): reuse a free session before minting a new one, so few identities do the
      * work. 'round-robin' and 'random': mint up to `maxPoolSize` first, then hand the free sessions out in
      * turn (least recently used first) or at random, spreading requests over many identities as Crawlee does.
-     * In-process pools only for now: a shared store accepts 'use-until-failure' only.
+     * A shared store (e.g. Redis) applies the strategy pool-wide, in its atomic acquire.
      */
     sessionReuseStrategy?: SessionReuseStrategy;
     /** Random source for jitter and the 'random' reuse strategy (tests pass a seeded one). Default Math.random. */
@@ -217,19 +216,8 @@ function validatePoolOptions(options: SessionPoolOptions): void {
     if (options.proxyConfiguration !== undefined && !(options.proxyConfiguration instanceof ProxyConfiguration)) {
         checkObject('proxyConfiguration', options.proxyConfiguration);
     }
-    if (options.sessionReuseStrategy !== undefined) {
-        if (!SESSION_REUSE_STRATEGIES.includes(options.sessionReuseStrategy)) {
-            throw new InvalidOptionError('sessionReuseStrategy', options.sessionReuseStrategy, `must be one of ${SESSION_REUSE_STRATEGIES.join(', ')}`);
-        }
-        // The shared stores pick in their own atomic operations (the Redis scripts' order over `avail`), which
-        // know one order only so far.
-        if (options.sessionReuseStrategy !== 'use-until-failure' && isSharedSessionStore(options.store)) {
-            throw new InvalidOptionError(
-                'sessionReuseStrategy',
-                options.sessionReuseStrategy,
-                'is in-process only for now: a pool on a shared store supports only use-until-failure',
-            );
-        }
+    if (options.sessionReuseStrategy !== undefined && !SESSION_REUSE_STRATEGIES.includes(options.sessionReuseStrategy)) {
+        throw new InvalidOptionError('sessionReuseStrategy', options.sessionReuseStrategy, `must be one of ${SESSION_REUSE_STRATEGIES.join(', ')}`);
     }
     if (options.logLevel !== undefined && !['debug', 'info', 'warning', 'error', 'off'].includes(options.logLevel)) {
         throw new InvalidOptionError('logLevel', options.logLevel, 'must be one of debug, info, warning, error, off');

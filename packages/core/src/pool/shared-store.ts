@@ -3,6 +3,7 @@ import type { Log } from '../log.js';
 import type { ProxyStats } from '../proxy.js';
 import type { RetireReason } from '../session.js';
 import type { SessionStore } from '../store.js';
+import type { SessionReuseStrategy } from './options.js';
 
 // The protocol of a store that holds one pool for many processes (workers) on many machines, e.g.
 // @sessionkit/redis. Every operation is one atomic step in the store; each worker keeps its Session
@@ -36,6 +37,11 @@ export interface SharedPoolSettings {
      */
     readonly proxyMode: 'direct' | 'list' | 'function';
     readonly proxyUrls: readonly string[];
+    /**
+     * 'round-robin' and 'random': while the pool holds fewer than maxPoolSize sessions, an acquire mints instead
+     * of reusing; then it takes the free session free the longest, or a random free one (the call's `random`).
+     */
+    readonly sessionReuseStrategy: SessionReuseStrategy;
 }
 
 /** A session as the shared store holds it. Times are epoch ms on this machine's clock. */

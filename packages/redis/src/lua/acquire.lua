@@ -27,6 +27,10 @@ if pinned ~= '' then
   grant(pinned, sk, token, f)
   return reply_from('L', token, pinned, sk, f, false)
 end
+if FILL_FIRST then
+  local slot, url = reserve_slot(token, nil)
+  if slot then return {'M', slot, url} end
+end
 local id, sk, f = pick()
 if id then
   grant(id, sk, token, f)

@@ -1,7 +1,11 @@
 reap()
+if FILL_FIRST then
+  local slot, url = reserve_slot(ARG.token, nil)
+  if slot then return {'M', slot, url} end
+end
 local id, sk, f = pick()
 if id then
-  redis.call('ZADD', K_AVAIL, NOW, id)
+  redis.call('ZADD', K_AVAIL, NOW_US, id)
   return reply_from('S', '', id, sk, f, false)
 end
 if id == nil then

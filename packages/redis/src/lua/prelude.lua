@@ -1,4 +1,4 @@
--- Opens every script: the settings (ARGV[1..16], in the order of SETTINGS in ../scripts.ts), the key names,
+-- Opens every script: the settings (ARGV[1..17], in the order of SETTINGS in ../scripts.ts), the key names,
 -- and the rules shared by the scripts. Every update is one script: Redis runs it atomically, so no worker ever
 -- sees half an update. Scripts touch O(1) keys per call (plus the proxy list when a session is minted or a
 -- caller has to wait, and at most 64 expired leases taken back per call); none reads the whole pool.
@@ -18,11 +18,18 @@ local MAX_COOL = tonumber(ARGV[12])
 local MODE = ARGV[13]
 local WAITER_TTL = tonumber(ARGV[14])
 local LEARN = ARGV[15] == '1'
-local EPOCH = ARGV[16]
-local A = 16
+-- 'round-robin' and 'random' mint up to maxPoolSize before reusing a free session; 'random' picks any free one.
+local FILL_FIRST = ARGV[16] ~= 'use-until-failure'
+local PICK_RANDOM = ARGV[16] == 'random'
+local EPOCH = ARGV[17]
+local A = 17
 
 local T = redis.call('TIME')
 local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
+-- A release's score in `avail`, to the µs: releases within one ms keep their order (least recently used first).
+local NOW_US = tonumber(T[1]) * 1000 + tonumber(T[2]) / 1000
+-- Sessions in `avail` scored below this can go now (a release earlier in this ms is scored within it).
+local READY = '(' .. string.format('%.17g', NOW + 1)
 
 local K_LIVE, K_AVAIL, K_LEASES, K_LEASE = P .. 'live', P .. 'avail', P .. 'leases', P .. 'lease'
 local K_REAPED, K_MINTING, K_MINTS, K_WAITERS = P .. 'reaped', P .. 'minting', P .. 'mints', P .. 'waiters'
@@ -301,7 +308,7 @@ local function grant(id, sk, token, f)
   if f[6] ~= '1' or l >= MAXCONC then
     redis.call('ZREM', K_AVAIL, id)
   else
-    redis.call('ZADD', K_AVAIL, NOW, id)
+    redis.call('ZADD', K_AVAIL, NOW_US, id)
   end
   redis.call('ZADD', K_LEASES, NOW + LEASE_TTL, token)
   redis.call('HSET', K_LEASE, token, id)
@@ -370,11 +377,21 @@ local function reap()
   if woke then wake_waiters() end
 end
 
--- The least recently used session that can go now. Retires expired and proxy-burned sessions it meets and
--- parks those whose route is cooling; returns nil when there is none, false when it gave up (try again).
+-- The least recently used session that can go now, or under 'random' any (RND picks; later tries derive theirs
+-- from it). Retires expired and proxy-burned sessions it meets and parks those whose route is cooling; returns
+-- nil when there is none, false when it gave up (try again).
 local function pick()
+  local rnd = RND
   for _ = 1, 64 do
-    local ids = redis.call('ZRANGEBYSCORE', K_AVAIL, '-inf', NOW, 'LIMIT', 0, 1)
+    local at = 0
+    if PICK_RANDOM then
+      -- The ready sessions are the lowest-scored: a rank among them, O(log n).
+      local n = redis.call('ZCOUNT', K_AVAIL, '-inf', READY)
+      if n == 0 then return nil end
+      at = math.min(n - 1, math.floor(rnd * n))
+      rnd = (rnd * 9301 + 0.4929) % 1
+    end
+    local ids = redis.call('ZRANGEBYSCORE', K_AVAIL, '-inf', READY, 'LIMIT', at, 1)
     local id = ids[1]
     if not id then return nil end
     local sk = skey(id)
@@ -464,5 +481,5 @@ local function wait_reply(at)
   -- Never sooner than 20 ms: no busy loop on a state that changes only with the clock.
   if at and at < NOW + 20 then at = NOW + 20 end
   return {'W', at and fmt(at) or '', live, redis.call('HGET', K_STATS, 'gLeased') or '0', redis.call('ZCARD', K_LEASES),
-    redis.call('ZCOUNT', K_AVAIL, '(' .. fmt(NOW), '+inf'), benched, #urls}
+    redis.call('ZCOUNT', K_AVAIL, fmt(NOW + 1), '+inf'), benched, #urls}
 end

@@ -53,7 +53,7 @@ if not retired then
     if cd > NOW then
       redis.call('ZADD', K_AVAIL, cd, id)
     elseif not redis.call('ZSCORE', K_AVAIL, id) then
-      redis.call('ZADD', K_AVAIL, NOW, id)
+      redis.call('ZADD', K_AVAIL, NOW_US, id)
     end
     wake_waiters()
   end

@@ -131,6 +131,8 @@ export class MemorySharedSessionStore implements SharedSessionStore {
             if (stored.leases >= this.maxConcurrency() || (stored.leases > 0 && !stored.warm)) return this.wait(undefined, now);
             return this.grant(worker, stored, now);
         }
+        const first = this.fillsFirst() ? this.reserveSlot(null, now) : undefined;
+        if (first) return first;
         const picked = this.pick(now);
         if (picked) return this.grant(worker, picked, now);
         return this.reserveSlot(null, now) ?? this.wait(undefined, now);
@@ -139,9 +141,11 @@ export class MemorySharedSessionStore implements SharedSessionStore {
     /** @internal */
     peek(worker: string, random: number): SharedPeekResult {
         const now = this.begin(random);
+        const first = this.fillsFirst() ? this.reserveSlot(null, now) : undefined;
+        if (first) return first;
         const picked = this.pick(now);
         if (picked) {
-            this.avail.set(picked.id, now);
+            this.rotate(picked.id, now);
             return { kind: 'session', session: this.record(worker, picked, false) };
         }
         const slot = this.reserveSlot(null, now);
@@ -349,15 +353,37 @@ export class MemorySharedSessionStore implements SharedSessionStore {
         return reason;
     }
 
-    /** The least recently used free session that can go now (retiring expired and burned ones, parking cooling routes). */
+    /** 'round-robin' and 'random' mint up to maxPoolSize before reusing a free session. */
+    private fillsFirst(): boolean {
+        return this.settings!.sessionReuseStrategy !== 'use-until-failure';
+    }
+
+    /** Marks a free session as just used: to the back of the line (the map keeps insertion order for equal times). */
+    private rotate(id: string, now: number): void {
+        this.avail.delete(id);
+        this.avail.set(id, now);
+    }
+
+    /**
+     * A free session that can go now: the least recently used one, or under 'random' any (the call's random
+     * number picks; later tries derive theirs from it). Retires expired and burned ones, parks cooling routes.
+     */
     private pick(now: number): StoredSession | undefined {
+        let random = this.random;
         for (;;) {
             let bestId: string | undefined;
-            let bestAt = Number.POSITIVE_INFINITY;
-            for (const [id, at] of this.avail) {
-                if (at <= now && at < bestAt) {
-                    bestId = id;
-                    bestAt = at;
+            if (this.settings!.sessionReuseStrategy === 'random') {
+                const ready: string[] = [];
+                for (const [id, at] of this.avail) if (at <= now) ready.push(id);
+                bestId = ready[Math.min(ready.length - 1, Math.floor(random * ready.length))];
+                random = nextRandom(random);
+            } else {
+                let bestAt = Number.POSITIVE_INFINITY;
+                for (const [id, at] of this.avail) {
+                    if (at <= now && at < bestAt) {
+                        bestId = id;
+                        bestAt = at;
+                    }
                 }
             }
             if (bestId === undefined) return undefined;
@@ -383,7 +409,7 @@ export class MemorySharedSessionStore implements SharedSessionStore {
         stored.leases += 1;
         // A fresh session stays exclusive until its first use completes; a warm one is shared up to the limit, LRU-rotated.
         if (!stored.warm || stored.leases >= this.maxConcurrency()) this.avail.delete(stored.id);
-        else this.avail.set(stored.id, now);
+        else this.rotate(stored.id, now);
         const token = randomUUID();
         this.leases.set(token, stored.id);
         this.counters.leasesGranted += 1;
@@ -664,4 +690,9 @@ function mergeCookies(stored: string | undefined, changesJson: string): string |
     if (cookies.size === 0) return undefined;
     jar.cookies = [...cookies.values()];
     return JSON.stringify(jar);
+}
+
+/** The next number in [0, 1) of a 'random' pick that had to try again (the same step as the Redis scripts). */
+function nextRandom(random: number): number {
+    return (random * 9301 + 0.4929) % 1;
 }

@@ -112,6 +112,7 @@ export class RemoteBackend implements PoolBackend {
             learnUsageLimit: settings.learnUsageLimit,
             proxyMode: !config ? 'direct' : config.proxyUrls ? 'list' : 'function',
             proxyUrls: config?.proxyUrls ?? [],
+            sessionReuseStrategy: settings.sessionReuseStrategy,
         } satisfies SharedPoolSettings);
         this.jitter = settings.random;
     }
