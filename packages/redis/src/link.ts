@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redactCredentials, sanitizeError } from '@sessionkit/core/spi';
 import { PoolStateLostError, RedisScriptError, RedisUnavailableError, isConnectionProblem, isStateLost } from './errors.js';
 import { SCRIPTS, type ScriptArgs, type ScriptName, scriptArgv } from './scripts.js';
 
@@ -55,10 +56,13 @@ export class RedisLink {
                 `Lost the connection to Redis at ${this.safeUrl} (${operation}: ${message}) and it did not come back within ` +
                     `${this.retries ?? 'the'} reconnection attempts. Nothing was half-written (every update of the shared pool is one atomic script): ` +
                     'the operation can be retried once Redis is back.',
-                { cause: error },
+                { cause: sanitizeError(error) },
             );
         }
-        return new RedisScriptError(operation, `Redis refused the "${operation}" script of the shared session pool: ${message}`, { cause: error });
+        // ioredis' error carries the command's arguments (proxy URLs with their passwords): keep a clean copy.
+        return new RedisScriptError(operation, `Redis refused the "${operation}" script of the shared session pool: ${redactCredentials(message)}`, {
+            cause: sanitizeError(error),
+        });
     }
 
     async close(): Promise<void> {
