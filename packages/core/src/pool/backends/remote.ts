@@ -347,6 +347,12 @@ export class RemoteBackend implements PoolBackend {
             }
             current = { ...lookup.session, cooldownUntilMs: record.cooldownUntilMs };
         }
+        if (this.retiredIds.has(record.id)) {
+            // Retired (here, or heard of on pub/sub) while this acquire was on its way: the reply must not bring the
+            // session back as a new local copy, which would be leased and then announced retired a second time.
+            this.giveBack(connection, leaseId, record.id);
+            return undefined;
+        }
         const session = this.materialize(current, cached);
         if (session.retired) {
             // Retired here while the store did not hear of it yet: give it back and say it again.
