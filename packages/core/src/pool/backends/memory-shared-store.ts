@@ -28,25 +28,10 @@ import type {
 // code path — the session cache, background writes, merged cookies — run without Redis: tests run the pool's
 // behaviour spec on it. Several pools given one MemorySharedSessionStore are workers of one pool.
 
-interface StoredSession {
-    id: string;
-    proxyUrl: string | undefined;
-    createdAtMs: number;
-    expiresAtMs: number;
-    usageCount: number;
-    errorScore: number;
-    errorCount: number;
-    maxAgeSecs: number;
-    maxErrorScore: number;
-    errorScoreDecrement: number;
-    maxUsageCount: number;
-    cooldownUntilMs: number;
+/** The record the protocol hands out, plus what only the store keeps (its content always, leases, the route). */
+interface StoredSession extends Omit<SharedSessionRecord, 'hasContent'> {
     leases: number;
-    warm: boolean;
-    version: number;
     writer: string;
-    cookieJar: string | undefined;
-    userData: string | undefined;
     retired: RetireReason | undefined;
     retireOp: string | undefined;
     route: ProxyEntry;
